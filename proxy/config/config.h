@@ -1,0 +1,148 @@
+// Portcullis configuration: one YAML file, parsed and validated ONCE at start-up into an immutable
+// Config (Coraza / HAProxy style: parse, check, and nothing half-built reaches the data path).
+// Every error names file:line:column and the reason; unknown keys are errors so a typo never
+// silently runs a default. The loader catches yaml-cpp's exceptions and returns Result<Config>.
+// Keys, units and defaults are documented in docs/configuration.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/base/result.h"
+
+namespace portcullis::config {
+
+// Every protection can run in shadow mode (STYLE.md, Envoy): kMonitor evaluates and logs what it
+// would have done but lets the request pass; kOff skips the stage entirely.
+enum class StageMode : uint8_t { kEnforce, kMonitor, kOff };  // yaml: enforce | monitor | off
+std::string_view to_string(StageMode mode);
+
+// host is stored without brackets; an IPv6 literal is written "[::1]:8080" in YAML and by
+// to_string(). "*" and "" mean all addresses and are stored as "0.0.0.0". Listener and admin hosts
+// are IP literals ("localhost" is stored as "127.0.0.1") so binding never needs DNS; an origin
+// host may be a DNS name.
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+  std::string to_string() const;
+  bool operator==(const HostPort&) const = default;
+};
+
+struct ListenerConfig {
+  HostPort address;  // port 0 = ephemeral port (tests)
+  bool operator==(const ListenerConfig&) const = default;
+};
+
+// yaml durations: "10s", "500ms", "2m", "1h" or a bare integer = milliseconds; > 0 and <= 24h.
+struct Timeouts {
+  std::chrono::milliseconds request_head{10000};       // whole request head must arrive (slowloris)
+  std::chrono::milliseconds body_idle{30000};          // max gap between request body bytes
+  std::chrono::milliseconds keepalive_idle{60000};     // idle client connection between requests
+  std::chrono::milliseconds upstream_connect{3000};    // TCP connect to the origin
+  std::chrono::milliseconds upstream_response{30000};  // request sent -> first byte; idle after
+  std::chrono::milliseconds client_write{
+      30000};                                    // a client that reads nothing this long is dropped
+  std::chrono::milliseconds drain_grace{15000};  // SIGTERM: finish in-flight requests at most this
+  bool operator==(const Timeouts&) const = default;
+};
+
+// yaml sizes: "16k", "16KiB", "10m", "10MiB", "1g" or bare bytes (k = 1024). Counts are integers.
+struct Limits {
+  uint32_t max_head_bytes = 16384;              // 1 KiB .. 1 MiB
+  uint32_t max_headers = 100;                   // 1 .. 1000
+  uint32_t max_target_bytes = 8192;             // request-target; 1 .. max_head_bytes
+  uint64_t max_body_bytes = 10ull << 20;        // 0 (no bodies) .. 64 GiB
+  uint32_t max_connections_per_worker = 10000;  // 1 .. 1000000
+  uint32_t buffer_bytes = 65536;  // bufferevent high watermark per direction (backpressure)
+  bool operator==(const Limits&) const = default;
+};
+
+// yaml `origin:` accepts "host:port", "http://host:port" (path empty or "/"), or a map
+// {address: ..., max_idle: N, retry_idempotent: bool}.
+struct UpstreamConfig {
+  HostPort address{"127.0.0.1", 3000};
+  uint32_t max_idle_per_worker = 64;  // 0 .. 10000 (0 disables pooling)
+  bool retry_idempotent = true;       // retry GET/HEAD/... once on a stale pooled connection
+  bool operator==(const UpstreamConfig&) const = default;
+};
+
+// yaml `admin:` accepts "host:port", "off", or a map {enabled: bool, address: "host:port"}.
+struct AdminConfig {
+  bool enabled = true;
+  HostPort address{"127.0.0.1", 9901};
+  bool operator==(const AdminConfig&) const = default;
+};
+
+// yaml: stages: { request_limits: {...} }. A stage limit left unset inherits the global limit
+// when that one is lower; a stage limit explicitly set larger than the global limit is an error
+// (it could never trigger: the parser rejects first).
+struct RequestLimitsStageConfig {
+  StageMode mode = StageMode::kEnforce;
+  std::vector<std::string> allowed_methods{"GET",   "HEAD",   "POST",   "PUT",
+                                           "PATCH", "DELETE", "OPTIONS"};  // uppercase tokens
+  uint32_t max_uri_bytes = 8192;           // <= limits.max_target_bytes
+  uint32_t max_headers = 100;              // <= limits.max_headers
+  uint32_t max_header_value_bytes = 8192;  // <= limits.max_head_bytes
+  uint64_t max_body_bytes = 10ull << 20;   // <= limits.max_body_bytes
+  bool operator==(const RequestLimitsStageConfig&) const = default;
+};
+
+struct StagesConfig {
+  RequestLimitsStageConfig request_limits;
+  bool operator==(const StagesConfig&) const = default;
+};
+
+struct Config {
+  std::string source;  // file path, or "<embedded>"
+  // yaml `listen:` string or list of strings; default ["0.0.0.0:8080"]; never empty after load.
+  std::vector<ListenerConfig> listeners{ListenerConfig{HostPort{"0.0.0.0", 8080}}};
+  // yaml `workers: auto | N`; resolved at load: auto -> hardware_concurrency() (min 1); max 256.
+  uint32_t workers = 0;
+  UpstreamConfig upstream;
+  Timeouts timeouts;
+  Limits limits;
+  AdminConfig admin;
+  StagesConfig stages;
+  bool operator==(const Config&) const = default;
+};
+
+// Built once, then shared read-only by every worker (Envoy: immutable config objects).
+using ConfigPtr = std::shared_ptr<const Config>;
+
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+EnvLookup process_env();  // getenv
+EnvLookup no_env();       // nothing set (tests, --check-config without overrides)
+
+// The config used when no file is given: listen 0.0.0.0:8080, origin 127.0.0.1:3000,
+// admin 127.0.0.1:9901, workers auto.
+std::string_view embedded_default_config();
+
+// Reads at most 1 MiB; "cannot read <path>: <strerror>" when the file cannot be read.
+Result<Config> load_config_file(const std::string& path, const EnvLookup& env);
+Result<Config> load_config_string(std::string_view yaml, std::string_view source_name,
+                                  const EnvLookup& env);
+// path empty -> the embedded default (source "<embedded>"), else load_config_file(path).
+Result<Config> load_config(const std::string& path, const EnvLookup& env);
+
+// Environment overrides (applied after the file, validated the same way; an error names the
+// variable). A variable that is set but empty is an error, not "unset".
+//   PORTCULLIS_LISTEN        host:port, replaces all listeners
+//   PORTCULLIS_ORIGIN        host:port or http:// URL (pool settings from the file are kept)
+//   PORTCULLIS_WORKERS       auto | N
+//   PORTCULLIS_ADMIN_LISTEN  host:port, or "off"
+inline constexpr std::string_view kEnvListen = "PORTCULLIS_LISTEN";
+inline constexpr std::string_view kEnvOrigin = "PORTCULLIS_ORIGIN";
+inline constexpr std::string_view kEnvWorkers = "PORTCULLIS_WORKERS";
+inline constexpr std::string_view kEnvAdminListen = "PORTCULLIS_ADMIN_LISTEN";
+
+// The effective configuration as YAML that loads back to an equal Config (for --print-config and
+// the admin endpoint); `source` is not emitted.
+std::string to_yaml(const Config& config);
+
+}  // namespace portcullis::config

@@ -1,0 +1,94 @@
+// Sections that decide where Portcullis listens and how many workers run: listen, workers, admin.
+#include <array>
+
+#include "proxy/config/sections.h"
+#include "proxy/config/values.h"
+
+namespace portcullis::config {
+namespace {
+
+Result<HostPort> parse_listener(std::string_view text) {
+  return parse_host_port(text, AddressUse::kListener);
+}
+
+Result<HostPort> parse_admin_address(std::string_view text) {
+  return parse_host_port(text, AddressUse::kAdmin);
+}
+
+// Two sockets on the same port collide if the hosts are equal or either is a wildcard.
+bool overlaps(const HostPort& a, const HostPort& b) {
+  if (a.port == 0 || b.port == 0 || a.port != b.port) return false;
+  auto wildcard = [](const std::string& h) { return h == "0.0.0.0" || h == "::"; };
+  return a.host == b.host || wildcard(a.host) || wildcard(b.host);
+}
+
+}  // namespace
+
+// listen: "host:port" | ["host:port", ...]
+void parse_listen_section(const Entry& e, Reader& r, Config& out) {
+  out.listeners.clear();
+  if (e.value.IsNull() || (e.value.IsSequence() && e.value.size() == 0)) {
+    r.error_in(e, "at least one listen address is required");
+    return;
+  }
+  if (e.value.IsMap()) {
+    r.error_in(e, "expected \"host:port\" or a list of them, got a map");
+    return;
+  }
+  r.for_each_item(e, /*scalar_is_list=*/true, [&](const Entry& item) {
+    HostPort hp;
+    if (r.read(item, "a listen address \"host:port\"", parse_listener, &hp)) {
+      out.listeners.push_back(ListenerConfig{std::move(hp)});
+    }
+  });
+}
+
+// workers: auto | N
+void parse_workers_section(const Entry& e, Reader& r, Config& out) {
+  r.read(e, "'auto' or a number", parse_workers, &out.workers);
+}
+
+// admin: off | "host:port" | {enabled: bool, address: "host:port"}
+void parse_admin_section(const Entry& e, Reader& r, Config& out) {
+  if (e.value.IsScalar()) {
+    if (e.value.Scalar() == "off" || e.value.Scalar() == "false") {
+      out.admin.enabled = false;
+      return;
+    }
+    out.admin.enabled = true;
+    if (r.read(e, "an address", parse_admin_address, &out.admin.address)) {
+      r.mark_set("admin.address", r.location(e.value_mark()));
+    }
+    return;
+  }
+  static constexpr std::array<std::string_view, 2> kKeys{"enabled", "address"};
+  r.for_each_key(e, "admin", kKeys, [&](std::string_view key, const Entry& kv) {
+    if (key == "enabled") {
+      r.read(kv, "true or false", parse_bool, &out.admin.enabled);
+    } else if (key == "address") {
+      r.read(kv, "an address \"host:port\"", parse_admin_address, &out.admin.address);
+    }
+  });
+}
+
+void check_addresses(Reader& r, Config& c) {
+  if (c.listeners.empty()) {
+    r.error_for("listen", "at least one listen address is required");
+    return;
+  }
+  for (size_t i = 0; i < c.listeners.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (overlaps(c.listeners[i].address, c.listeners[j].address)) {
+        r.error_for("listen[" + std::to_string(i) + "]",
+                    c.listeners[i].address.to_string() + " overlaps listen[" + std::to_string(j) +
+                        "] " + c.listeners[j].address.to_string());
+      }
+    }
+    if (c.admin.enabled && overlaps(c.admin.address, c.listeners[i].address)) {
+      r.error_for("admin.address", c.admin.address.to_string() + " collides with listener " +
+                                       c.listeners[i].address.to_string());
+    }
+  }
+}
+
+}  // namespace portcullis::config
