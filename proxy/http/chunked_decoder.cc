@@ -177,7 +177,7 @@ ChunkedDecoder::Step ChunkedDecoder::feed(std::string_view in) {
     const State before = state_;
     if (!step_framing(in[i])) break;
     // Bound the size line and the trailer section: extensions and trailers are DoS vectors.
-    if (before <= State::kSizeLF && before != State::kSizeLF) {
+    if (before < State::kSizeLF && in[i] != '\r') {
       if (++line_bytes_ > kMaxChunkLineBytes) {
         fail(400, "chunk size line too long");
         break;

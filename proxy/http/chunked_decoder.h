@@ -23,7 +23,7 @@ namespace portcullis::http {
 
 class ChunkedDecoder {
  public:
-  static constexpr uint32_t kMaxChunkLineBytes = 256;  // chunk-size + extensions + CR
+  static constexpr uint32_t kMaxChunkLineBytes = 256;  // chunk-size + extensions, without CRLF
   static constexpr uint32_t kMaxTrailerBytes = 8192;   // whole trailer section incl. CRLFs
 
   explicit ChunkedDecoder(uint64_t max_body_bytes = UINT64_MAX);
