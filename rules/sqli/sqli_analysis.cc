@@ -1,0 +1,458 @@
+#include "rules/sqli/sqli_analysis.h"
+
+#include "rules/sqli/sql_keywords.h"
+
+namespace portcullis::rules {
+namespace {
+
+using T = SqlTokenType;
+using K = SqlKeyword;
+
+constexpr size_t kNone = static_cast<size_t>(-1);
+
+bool is(const SqlToken* t, T type) { return t != nullptr && t->type == type; }
+bool word(const SqlToken* t, std::string_view upper) {
+  return t != nullptr && sql_word_equals(t->text, upper);
+}
+bool is_operand(const SqlToken* t) {
+  return t != nullptr &&
+         (t->type == T::kNumber || t->type == T::kString || t->type == T::kBareword ||
+          t->type == T::kVariable || t->type == T::kFunction || t->keyword == K::kValue);
+}
+
+// A comment body that says nothing: "--", "-- -", "#", "/*", "-- +". Attack payloads end
+// with such a stub to cut the rest of the query; prose after "--" or "#" has words.
+bool blank_comment(std::string_view c) {
+  size_t i = 0;
+  if (c.substr(0, 2) == "--" || c.substr(0, 2) == "/*") {
+    i = 2;
+  } else if (!c.empty() && c[0] == '#') {
+    i = 1;
+  }
+  size_t alnum = 0;
+  for (; i < c.size(); ++i) {
+    unsigned char ch = static_cast<unsigned char>(c[i]);
+    if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+        ch >= 0x80) {
+      ++alnum;
+    }
+  }
+  return alnum <= 1;
+}
+
+// Parses the token stream of one context as a SQL expression continuation, the way the
+// database would parse the query with the input embedded. Comments that do not end the input
+// are whitespace to it. Strong structure (UNION SELECT, stacked statement, dangerous call,
+// subquery, INTO OUTFILE) decides as soon as it is complete; weak structure (boolean logic,
+// truncating comment, ORDER BY probing) needs the whole continuation to parse, which is what
+// keeps prose ("bob's or alice's") out: English rarely survives a SQL parser.
+class Parser {
+ public:
+  Parser(const SqlTokenList& list, bool quoted) : list_(list), quoted_(quoted) {
+    for (size_t i = 0; i < list.size; ++i) {
+      const SqlToken& t = list.tokens[i];
+      if (t.type == T::kComment) {
+        if (i + 1 == list.size && t.has(kSqlFlagUnterminated)) trailing_comment_ = &t;
+        continue;
+      }
+      toks_[n_] = &t;
+      pos_[n_] = i;
+      ++n_;
+    }
+  }
+
+  SqliVerdict run();
+
+ private:
+  const SqlToken* at(size_t j) const { return j < n_ ? toks_[j] : nullptr; }
+  bool at_end(size_t j) const { return j >= n_; }
+  SqliVerdict flag(std::string_view reason, size_t j) const {
+    SqliVerdict v;
+    v.flagged = true;
+    v.reason = reason;
+    v.decisive = j < n_ ? pos_[j] : list_.size == 0 ? 0 : list_.size - 1;
+    return v;
+  }
+  SqliVerdict pass(std::string_view reason, size_t j) const {
+    SqliVerdict v;
+    v.reason = reason;
+    v.decisive = j < n_ ? pos_[j] : list_.size == 0 ? 0 : list_.size - 1;
+    return v;
+  }
+  // After an operand at j: does the stream continue like a select list / statement?
+  bool continues_list(size_t j) const {
+    const SqlToken* t = at(j);
+    if (t == nullptr) return trailing_comment_ != nullptr;
+    return t->type == T::kComma || t->type == T::kSemicolon || t->type == T::kRParen ||
+           t->type == T::kOperator || t->type == T::kCompare || t->type == T::kLogic ||
+           t->type == T::kUnion || word(t, "FROM") || word(t, "INTO") || word(t, "LIMIT") ||
+           word(t, "WHERE") || word(t, "AS");
+  }
+  bool select_is_strong(size_t j, bool strict) const;
+  bool statement_is_strong(size_t j, bool strict) const;
+
+  const SqlTokenList& list_;
+  bool quoted_;
+  const SqlToken* toks_[SqlTokenList::kMaxTokens];
+  size_t pos_[SqlTokenList::kMaxTokens];
+  size_t n_ = 0;
+  const SqlToken* trailing_comment_ = nullptr;
+};
+
+// j: index of SELECT.
+bool Parser::select_is_strong(size_t j, bool strict) const {
+  size_t k = j + 1;
+  while (at(k) != nullptr && at(k)->keyword == K::kPrefix) {
+    if (word(at(k), "TOP") && is(at(k + 1), T::kNumber)) ++k;
+    ++k;
+  }
+  const SqlToken* item = at(k);
+  if (item == nullptr) return false;
+  bool strong = false;
+  bool telling = false;  // content an application would never send as a value
+  if (item->type == T::kNumber || item->keyword == K::kValue || item->type == T::kVariable ||
+      item->type == T::kLParen || (item->type == T::kOperator && item->text == "*")) {
+    strong = true;
+    telling = item->has(kSqlFlagSystemVar) || item->keyword == K::kValue;
+  } else if (item->type == T::kFunction) {
+    strong = true;
+    telling = item->keyword == K::kEvilFunc || word(item, "VERSION") || word(item, "USER") ||
+              word(item, "DATABASE") || word(item, "CURRENT_SETTING") ||
+              word(item, "CURRENT_DATABASE");
+  } else if (item->type == T::kString || item->type == T::kBareword) {
+    strong = continues_list(k + 1);
+  }
+  if (!strong) return false;
+  if (!strict || telling || trailing_comment_ != nullptr) return true;
+  // A bare "SELECT COUNT(*)" is a phrase an admin UI may send; a full statement with FROM or a
+  // terminator is not.
+  for (size_t m = k; m < n_; ++m) {
+    if (is(at(m), T::kSemicolon)) return true;
+    if (word(at(m), "FROM") && is_operand(at(m + 1))) return true;
+  }
+  return false;
+}
+
+// j: index of a statement keyword (after ';', after a value in MSSQL batches, or at the start).
+bool Parser::statement_is_strong(size_t j, bool strict) const {
+  const SqlToken* s = at(j);
+  const SqlToken* a = at(j + 1);
+  const SqlToken* b = at(j + 2);
+  auto object_kw = [](const SqlToken* t) {
+    return word(t, "TABLE") || word(t, "DATABASE") || word(t, "SCHEMA") || word(t, "VIEW") ||
+           word(t, "INDEX") || word(t, "PROCEDURE") || word(t, "FUNCTION") || word(t, "TRIGGER") ||
+           word(t, "USER") || word(t, "LOGIN") || word(t, "ROLE") || word(t, "TEMPORARY") ||
+           word(t, "EVENT");
+  };
+  auto ends = [&](size_t k) {
+    const SqlToken* t = at(k);
+    return t == nullptr || t->type == T::kSemicolon;
+  };
+  if (word(s, "SELECT")) return select_is_strong(j, strict);
+  if (word(s, "INSERT") || word(s, "REPLACE")) {
+    return word(a, "INTO") && is(b, T::kBareword) &&
+           (!strict || is(at(j + 3), T::kLParen) || word(at(j + 3), "VALUES") ||
+            word(at(j + 3), "SELECT"));
+  }
+  if (word(s, "UPDATE")) return is(a, T::kBareword) && word(b, "SET");
+  if (word(s, "DELETE")) {
+    return (word(a, "FROM") && is(b, T::kBareword)) ||
+           (is(a, T::kBareword) && (word(b, "FROM") || word(b, "WHERE")));
+  }
+  if (word(s, "DROP") || word(s, "CREATE") || word(s, "ALTER") || word(s, "RENAME")) {
+    return object_kw(a) && (is(b, T::kBareword) || word(b, "IF") || object_kw(b));
+  }
+  if (word(s, "TRUNCATE")) {
+    return (word(a, "TABLE") && is(b, T::kBareword)) || (is(a, T::kBareword) && ends(j + 2));
+  }
+  if (word(s, "EXEC") || word(s, "EXECUTE")) {
+    if (a == nullptr) return false;
+    if (a->type == T::kLParen || a->type == T::kVariable) return true;
+    if (a->type == T::kBareword || a->type == T::kFunction || a->type == T::kString) {
+      if (a->keyword == K::kEvilFunc) return true;
+      return b == nullptr || b->type == T::kString || b->type == T::kNumber ||
+             b->type == T::kVariable || b->type == T::kSemicolon || b->type == T::kComma ||
+             b->type == T::kLParen;
+    }
+    return false;
+  }
+  if (word(s, "DECLARE")) return is(a, T::kVariable);
+  if (word(s, "SET")) {
+    return is(a, T::kVariable) ||
+           (is(a, T::kBareword) && b != nullptr && (b->text == "=" || b->text == ":="));
+  }
+  if (word(s, "SHUTDOWN")) return ends(j + 1) || word(a, "WITH");
+  if (word(s, "WAITFOR")) return (word(a, "DELAY") || word(a, "TIME")) && is(b, T::kString);
+  if (word(s, "CALL")) return is(a, T::kFunction);
+  if (word(s, "LOAD")) return (word(a, "DATA") || word(a, "XML")) && word(b, "INFILE");
+  if (word(s, "COPY")) return is(a, T::kBareword) && (word(b, "FROM") || word(b, "TO"));
+  if (word(s, "SHOW")) {
+    return (word(a, "TABLES") || word(a, "DATABASES") || word(a, "GRANTS") ||
+            word(a, "VARIABLES") || word(a, "COLUMNS") || word(a, "PROCESSLIST")) &&
+           (ends(j + 2) || word(b, "FROM") || word(b, "LIKE"));
+  }
+  if (word(s, "BEGIN")) return is(a, T::kStatement) && statement_is_strong(j + 1, strict);
+  if (word(s, "GOTO")) {
+    return is(a, T::kBareword) && (ends(j + 2) || is(b, T::kStatement));
+  }
+  if (word(s, "IF")) {
+    return is(a, T::kLParen) || is(a, T::kNot) || word(a, "EXISTS") || is(a, T::kFunction);
+  }
+  if (word(s, "BACKUP") || word(s, "RESTORE")) {
+    return (word(a, "DATABASE") || word(a, "LOG")) && is(b, T::kBareword);
+  }
+  if (word(s, "DBCC") || word(s, "HANDLER") || word(s, "PREPARE")) {
+    return is(a, T::kBareword) && (ends(j + 2) || !is(b, T::kBareword));
+  }
+  return false;
+}
+
+SqliVerdict Parser::run() {
+  size_t i = 0;
+  if (quoted_) {
+    if (n_ == 0 || toks_[0]->has(kSqlFlagUnterminated))
+      return pass("no break out of the literal", 0);
+    i = 1;  // the application's literal, closed by the input: an operand
+    if (n_ == 1) {
+      if (trailing_comment_ != nullptr && blank_comment(trailing_comment_->text)) {
+        return flag("comment truncates the query after a quote break", n_);
+      }
+      return pass("nothing after the quote break", n_);
+    }
+  }
+  enum class St { kOperand, kAfter };
+  St st = St::kOperand;
+  if (quoted_) {
+    st = St::kAfter;
+  } else {
+    // Bare: a leading operator / logic / ')' continues a value the application wrote.
+    const SqlToken* f = toks_[0];
+    if (n_ == 0) return pass("empty", 0);
+    bool leads_operand =
+        is_operand(f) || f->type == T::kLParen || f->type == T::kNot || f->type == T::kStatement ||
+        f->keyword == K::kPrefix ||
+        (f->type == T::kOperator && (f->text == "-" || f->text == "+" || f->text == "~"));
+    if (!leads_operand) st = St::kAfter;
+  }
+
+  int depth = 0;
+  size_t logic_at = kNone;
+  bool bool_rhs = false;      // the right side of the last logic operator is a condition
+  bool compare_seen = false;  // a comparison after the break
+  bool order_probe = false;
+  bool terminated = false;  // ';' with nothing after
+  bool in_statement = false;
+  bool prev_alias = false;
+  size_t evil_at = kNone;
+  int evil_depth = 0;
+  size_t first = i;
+
+  for (; i < n_; ++i) {
+    const SqlToken* t = toks_[i];
+    const SqlToken* prev = i > 0 ? toks_[i - 1] : nullptr;
+    bool alias_now = false;
+    if (st == St::kOperand) {
+      switch (t->type) {
+        case T::kNumber:
+          if (logic_at != kNone && quoted_) bool_rhs = true;
+          st = St::kAfter;
+          break;
+        case T::kString:
+        case T::kBareword:
+        case T::kVariable:
+          st = St::kAfter;
+          break;
+        case T::kKeyword:
+          if (t->keyword == K::kValue) {
+            if (logic_at != kNone && (word(t, "TRUE") || word(t, "FALSE"))) bool_rhs = true;
+            st = St::kAfter;
+          } else if (t->keyword != K::kPrefix) {
+            return pass("keyword where an operand belongs", i);
+          }
+          break;
+        case T::kFunction:
+          if (logic_at != kNone) bool_rhs = true;
+          if (t->keyword == K::kEvilFunc && evil_at == kNone) {
+            evil_at = i;
+            evil_depth = depth;
+          }
+          if (!is(at(i + 1), T::kLParen)) return pass("call without arguments", i);
+          break;
+        case T::kLParen:
+          ++depth;
+          if (is(at(i + 1), T::kStatement) && word(at(i + 1), "SELECT")) {
+            if (select_is_strong(i + 1, false)) return flag("subquery", i + 1);
+            in_statement = true;
+          }
+          break;
+        case T::kRParen:
+          if (!is(prev, T::kLParen)) return pass("')' where an operand belongs", i);
+          --depth;
+          st = St::kAfter;
+          if (evil_at != kNone && depth == evil_depth)
+            return flag("dangerous function call", evil_at);
+          break;
+        case T::kOperator:
+          if (t->text == "*" &&
+              (is(prev, T::kLParen) || is(prev, T::kComma) || word(prev, "SELECT"))) {
+            st = St::kAfter;
+          } else if (t->text != "-" && t->text != "+" && t->text != "~") {
+            return pass("operator where an operand belongs", i);
+          }
+          break;
+        case T::kNot:
+          break;
+        case T::kStatement:
+          if (i == first && !quoted_) {
+            if (statement_is_strong(i, true)) return flag("SQL statement", i);
+            return pass("incomplete statement", i);
+          }
+          if (word(t, "SELECT") && is(prev, T::kLParen)) {
+            in_statement = true;
+            break;
+          }
+          return pass("statement keyword where an operand belongs", i);
+        default:
+          return pass("token where an operand belongs", i);
+      }
+    } else {  // St::kAfter: an operand is complete
+      switch (t->type) {
+        case T::kOperator:
+          if (t->text == "~") return pass("unary operator after an operand", i);
+          if (logic_at != kNone) bool_rhs = true;
+          st = St::kOperand;
+          break;
+        case T::kCompare:
+          compare_seen = true;
+          if (logic_at != kNone) bool_rhs = true;
+          st = St::kOperand;
+          break;
+        case T::kNot:
+          if (!is(at(i + 1), T::kCompare)) return pass("NOT after an operand", i);
+          break;
+        case T::kLogic:
+          logic_at = i;
+          bool_rhs = false;
+          st = St::kOperand;
+          break;
+        case T::kRParen:
+          --depth;
+          if (evil_at != kNone && depth == evil_depth)
+            return flag("dangerous function call", evil_at);
+          break;
+        case T::kComma:
+          st = St::kOperand;
+          break;
+        case T::kSemicolon: {
+          size_t j = i;
+          while (is(at(j), T::kSemicolon)) ++j;
+          if (at_end(j)) {
+            terminated = true;
+            i = j;
+            goto done;
+          }
+          if (is(at(j), T::kStatement) && statement_is_strong(j, false)) {
+            return flag("stacked query", j);
+          }
+          return pass("';' not followed by a statement", j);
+        }
+        case T::kUnion: {
+          size_t j = i + 1;
+          if (word(at(j), "ALL") || word(at(j), "DISTINCT")) ++j;
+          while (is(at(j), T::kLParen)) ++j;
+          if (word(at(j), "SELECT") && select_is_strong(j, false)) return flag("UNION SELECT", i);
+          return pass("UNION without a SELECT", i);
+        }
+        case T::kStatement:
+          // MSSQL runs "... 'x' exec xp_cmdshell ..." as a batch, no ';' needed.
+          if (statement_is_strong(i, false)) return flag("stacked statement", i);
+          return pass("statement keyword after an operand", i);
+        case T::kKeyword:
+          switch (t->keyword) {
+            case K::kAs:
+              if (is(at(i + 1), T::kBareword) || is(at(i + 1), T::kString)) {
+                ++i;
+              } else {
+                return pass("AS without alias", i);
+              }
+              break;
+            case K::kOrderGroup:
+              if (!word(at(i + 1), "BY")) return pass("ORDER/GROUP without BY", i);
+              ++i;
+              if (is(at(i + 1), T::kNumber) || (is(at(i + 1), T::kBareword) && quoted_)) {
+                order_probe = true;
+              }
+              st = St::kOperand;
+              break;
+            case K::kClose:
+              break;
+            case K::kClause:
+              if (word(t, "HAVING")) {
+                logic_at = i;
+                bool_rhs = false;
+              }
+              if (word(t, "INTO") && (word(at(i + 1), "OUTFILE") || word(at(i + 1), "DUMPFILE"))) {
+                return flag("INTO OUTFILE", i);
+              }
+              if (word(t, "FROM")) in_statement = true;
+              st = St::kOperand;
+              break;
+            default:
+              return pass("keyword after an operand", i);
+          }
+          break;
+        case T::kBareword:
+          // "(select ...) x", "from users u": aliases, only inside a statement the input
+          // started (in a WHERE clause an alias is a syntax error).
+          if (in_statement && !prev_alias && (is(prev, T::kRParen) || is(prev, T::kBareword))) {
+            alias_now = true;
+            break;
+          }
+          return pass("two operands in a row", i);
+        case T::kDot:
+          if (!t->has(kSqlFlagSpaceBefore) && !at_end(i + 1) &&
+              !at(i + 1)->has(kSqlFlagSpaceBefore)) {
+            st = St::kOperand;
+            break;
+          }
+          return pass("stray '.'", i);
+        default:
+          return pass("two operands in a row", i);
+      }
+    }
+    prev_alias = alias_now;
+  }
+done:
+  if (evil_at != kNone) return flag("dangerous function call", evil_at);
+  if (!quoted_ && st == St::kOperand && trailing_comment_ == nullptr) {
+    return pass("expression incomplete", n_);
+  }
+  if (logic_at != kNone && bool_rhs) {
+    return flag(quoted_ ? "boolean condition after a quote break" : "boolean condition", logic_at);
+  }
+  if (order_probe) return flag("ORDER BY / GROUP BY probe", n_);
+  if (quoted_ && trailing_comment_ != nullptr &&
+      (blank_comment(trailing_comment_->text) || compare_seen || logic_at != kNone || terminated)) {
+    return flag("comment truncates the query after a quote break", n_);
+  }
+  return pass("no SQL structure", n_);
+}
+
+}  // namespace
+
+SqliVerdict analyze_sqli_tokens(const SqlTokenList& list, bool quoted) {
+  Parser p(list, quoted);
+  return p.run();
+}
+
+size_t sqli_fingerprint(const SqlTokenList& list, const SqliVerdict& v, char* out, size_t cap) {
+  if (cap == 0) return 0;
+  size_t end = v.decisive + 4;
+  if (end > list.size) end = list.size;
+  size_t begin = end > cap ? end - cap : 0;
+  size_t n = 0;
+  for (size_t i = begin; i < end && n < cap; ++i) out[n++] = list.tokens[i].letter();
+  return n;
+}
+
+}  // namespace portcullis::rules
