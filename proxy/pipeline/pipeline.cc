@@ -1,0 +1,64 @@
+#include "proxy/pipeline/pipeline.h"
+
+#include "proxy/pipeline/request_limits_stage.h"
+
+namespace portcullis::pipeline {
+
+Verdict Pipeline::apply(RequestContext& ctx, const Entry& e, Verdict v) const {
+  if (v.is_continue()) return v;
+  if (e.mode == config::StageMode::kMonitor) {
+    // Shadow mode: count and log what would have happened, let the request through.
+    ctx.monitored_block = true;
+    if (ctx.blocked_by.empty()) {
+      ctx.blocked_by = e.stage->name();
+      ctx.block_reason = v.reason;
+    }
+    return Verdict::Continue();
+  }
+  ctx.blocked_by = e.stage->name();
+  ctx.block_reason = v.reason;
+  ctx.monitored_block = false;
+  return v;
+}
+
+Verdict Pipeline::on_request_head(RequestContext& ctx) const {
+  for (const Entry& e : entries_) {
+    if (e.mode == config::StageMode::kOff) continue;
+    Verdict v = apply(ctx, e, e.stage->on_request_head(ctx));
+    if (!v.is_continue()) return v;
+  }
+  return Verdict::Continue();
+}
+
+bool Pipeline::wants_body(const RequestContext& ctx) const {
+  for (const Entry& e : entries_) {
+    if (e.mode != config::StageMode::kOff && e.stage->wants_body(ctx)) return true;
+  }
+  return false;
+}
+
+Verdict Pipeline::on_body_chunk(RequestContext& ctx, std::string_view chunk, bool last) const {
+  for (const Entry& e : entries_) {
+    if (e.mode == config::StageMode::kOff || !e.stage->wants_body(ctx)) continue;
+    Verdict v = apply(ctx, e, e.stage->on_body_chunk(ctx, chunk, last));
+    if (!v.is_continue()) return v;
+  }
+  return Verdict::Continue();
+}
+
+void Pipeline::on_complete(const RequestContext& ctx) const {
+  for (const Entry& e : entries_) {
+    if (e.mode != config::StageMode::kOff) e.stage->on_complete(ctx);
+  }
+}
+
+Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg) {
+  std::vector<Pipeline::Entry> entries;
+  // Phase order (DESIGN.md): origin_lock, access_lists, rate_limit, inspection, custom_rules.
+  // request_limits runs first of all: it is cheap and rejects what no later stage should parse.
+  entries.push_back({std::make_unique<RequestLimitsStage>(cfg.stages.request_limits),
+                     cfg.stages.request_limits.mode});
+  return std::make_unique<Pipeline>(std::move(entries));
+}
+
+}  // namespace portcullis::pipeline

@@ -1,0 +1,815 @@
+#include "proxy/server/connection.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "proxy/http/tokens.h"
+#include "proxy/server/forwarding.h"
+#include "proxy/server/log.h"
+#include "proxy/server/runtime.h"
+#include "proxy/server/worker.h"
+
+namespace portcullis::server {
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+  timeval tv;
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+bool method_is_idempotent(std::string_view m) {
+  // RFC 9110 9.2.2. Only these may be replayed on a fresh connection after a failure.
+  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE" || m == "PUT" ||
+         m == "DELETE";
+}
+
+void add_chunk_header(evbuffer* out, size_t n) {
+  char line[24];
+  int len = std::snprintf(line, sizeof(line), "%zx\r\n", n);
+  evbuffer_add(out, line, static_cast<size_t>(len));
+}
+
+}  // namespace
+
+Connection::Connection(Worker& worker, evutil_socket_t fd, const sockaddr* peer, int peer_len)
+    : worker_(worker) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (peer->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, peer_ip_,
+              sizeof(peer_ip_));
+  } else if (peer->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr, peer_ip_,
+              sizeof(peer_ip_));
+  }
+  client_ = bufferevent_socket_new(worker_.base(), fd, BEV_OPT_CLOSE_ON_FREE);
+  timer_ = evtimer_new(worker_.base(), on_timer, this);
+}
+
+Connection::~Connection() {
+  if (upstream_ != nullptr) worker_.pool().discard(upstream_);
+  if (runtime_ != nullptr) worker_.release_runtime(runtime_);
+  if (timer_ != nullptr) event_free(timer_);
+  if (client_ != nullptr) bufferevent_free(client_);
+}
+
+void Connection::start() {
+  const Runtime* rt = worker_.acquire_runtime();
+  const auto& limits = rt->config.limits;
+  // Backpressure: stop reading from the client once a buffer's worth of input is waiting, and be
+  // told when the output to the client has drained to half (RFC-agnostic flow control).
+  bufferevent_setwatermark(client_, EV_READ, 0, limits.buffer_bytes);
+  bufferevent_setwatermark(client_, EV_WRITE, limits.buffer_bytes / 2, 0);
+  timeval wt = to_timeval(rt->config.timeouts.client_write);
+  bufferevent_set_timeouts(client_, nullptr, &wt);
+  arm_timer(rt->config.timeouts.keepalive_idle);
+  worker_.release_runtime(rt);
+  bufferevent_setcb(client_, on_client_read, on_client_write, on_client_event, this);
+  bufferevent_enable(client_, EV_READ | EV_WRITE);
+}
+
+void Connection::begin_drain() {
+  close_after_response_ = true;
+  if (phase_ == Phase::kIdle) close_now();
+}
+
+void Connection::arm_timer(std::chrono::milliseconds ms) {
+  timeval tv = to_timeval(ms);
+  evtimer_add(timer_, &tv);
+}
+
+void Connection::reset_request_state() {
+  ctx_ = pipeline::RequestContext{};
+  completed_ = false;
+  req_framing_ = http::BodyFraming::kNone;
+  req_remaining_ = 0;
+  req_chunked_.reset();
+  req_body_done_ = true;
+  req_is_head_ = req_idempotent_ = req_upgrade_ = false;
+  client_http10_ = false;
+  client_keep_alive_ = true;
+  retried_ = false;
+  replay_head_.clear();
+  resp_phase_ = RespPhase::kAwaitHead;
+  resp_framing_ = http::BodyFraming::kNone;
+  resp_remaining_ = 0;
+  resp_chunked_.reset();
+  resp_chunk_to_client_ = false;
+  resp_keep_alive_ = true;
+  response_bytes_sent_ = false;
+  resp_status_ = 0;
+  upstream_bytes_seen_ = 0;
+}
+
+// ---------------------------------------------------------------- client side
+
+void Connection::on_client_read(bufferevent*, void* arg) {
+  static_cast<Connection*>(arg)->handle_client_input();
+}
+
+void Connection::on_client_write(bufferevent*, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  if (c->phase_ == Phase::kClosing) {
+    if (evbuffer_get_length(bufferevent_get_output(c->client_)) == 0) c->close_now();
+    return;
+  }
+  // The client drained below the low watermark: resume reading from the origin.
+  if (c->upstream_ != nullptr && c->upstream_read_paused_) {
+    c->upstream_read_paused_ = false;
+    bufferevent_enable(c->upstream_->bev, EV_READ);
+    if (c->phase_ == Phase::kTunnel) {
+      c->pump_tunnel(c->upstream_->bev, c->client_);
+    } else {
+      c->handle_upstream_input();
+    }
+  }
+}
+
+void Connection::on_client_event(bufferevent*, short what, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  if (what & BEV_EVENT_TIMEOUT) {
+    // A client that does not read its response (write timeout) or stalls its body (read timeout).
+    if (c->phase_ == Phase::kActive && !c->req_body_done_ && (what & BEV_EVENT_READING) &&
+        !c->response_bytes_sent_) {
+      c->send_local_response(408, "request body timeout\n", true);
+      return;
+    }
+    c->close_now();
+    return;
+  }
+  if (c->phase_ == Phase::kTunnel && (what & BEV_EVENT_EOF) && c->upstream_ != nullptr) {
+    // Half-close in a tunnel: pass what is left, then end both sides.
+    c->pump_tunnel(c->client_, c->upstream_->bev);
+  }
+  c->close_now();
+}
+
+void Connection::handle_client_input() {
+  for (;;) {
+    switch (phase_) {
+      case Phase::kIdle:
+      case Phase::kHead:
+        if (!try_parse_head()) return;
+        continue;  // a local response on a keep-alive connection: look for the next request
+      case Phase::kActive:
+        if (!req_body_done_) pump_request_body();
+        // Pipelined bytes of the next request stay buffered (bounded by the read watermark).
+        return;
+      case Phase::kTunnel:
+        if (upstream_ != nullptr) pump_tunnel(client_, upstream_->bev);
+        return;
+      case Phase::kClosing:
+      case Phase::kClosed: {
+        // Discard anything the client still sends while we flush a final response.
+        evbuffer* in = bufferevent_get_input(client_);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        return;
+      }
+    }
+  }
+}
+
+bool Connection::try_parse_head() {
+  evbuffer* in = bufferevent_get_input(client_);
+  size_t len = evbuffer_get_length(in);
+  if (len == 0) return false;
+  if (phase_ == Phase::kIdle) {
+    reset_request_state();
+    runtime_ = worker_.acquire_runtime();
+    phase_ = Phase::kHead;
+    ctx_.start = std::chrono::steady_clock::now();
+    arm_timer(runtime_->config.timeouts.request_head);
+  }
+  const http::ParseLimits& limits = runtime_->parse_limits;
+  size_t n = std::min<size_t>(len, limits.max_head_bytes);
+  const char* p = reinterpret_cast<const char*>(evbuffer_pullup(in, static_cast<ev_ssize_t>(n)));
+  http::RequestHead head;
+  http::ParseError err;
+  http::ParseStatus st = http::parse_request(std::string_view(p, n), limits, worker_.header_storage(),
+                                             worker_.header_capacity(), head, err);
+  if (st == http::ParseStatus::kIncomplete) return false;
+  if (st == http::ParseStatus::kError) {
+    worker_.metrics().add(worker_.metrics().parse_errors);
+    ctx_.blocked_by = "http_parser";
+    ctx_.block_reason = err.reason;
+    std::string body(err.reason);
+    body += "\n";
+    send_local_response(err.status, body, /*close=*/true);
+    return false;
+  }
+  evtimer_del(timer_);
+  worker_.metrics().add(worker_.metrics().bytes_in, head.head_bytes);
+  process_head(head);
+  // process_head either went async (kActive), closed, or answered locally and is back at kIdle.
+  return phase_ == Phase::kIdle;
+}
+
+void Connection::process_head(const http::RequestHead& head) {
+  evbuffer* in = bufferevent_get_input(client_);
+  const config::Config& cfg = runtime_->config;
+
+  // Request id: keep a sane incoming one, else create one.
+  std::string_view incoming_id;
+  for (uint32_t i = 0; i < head.num_headers; ++i) {
+    if (http::iequals(head.headers[i].name, "x-request-id")) incoming_id = head.headers[i].value;
+  }
+  if (valid_request_id(incoming_id)) {
+    std::memcpy(request_id_buf_, incoming_id.data(), incoming_id.size());
+    ctx_.request_id = std::string_view(request_id_buf_, incoming_id.size());
+  } else {
+    ctx_.request_id = worker_.ids().generate(request_id_buf_);
+  }
+  ctx_.head = &head;
+  ctx_.peer_ip = peer_ip_;
+  ctx_.client_ip = peer_ip_;
+
+  req_framing_ = head.framing;
+  req_is_head_ = head.method == "HEAD";
+  req_idempotent_ = method_is_idempotent(head.method);
+  client_http10_ = head.version_minor == 0;
+  client_keep_alive_ = head.keep_alive && !close_after_response_;
+  bool has_body = head.framing == http::BodyFraming::kChunked ||
+                  (head.framing == http::BodyFraming::kContentLength && head.content_length > 0);
+
+  pipeline::Verdict v = runtime_->pipeline->on_request_head(ctx_);
+  if (ctx_.monitored_block || !v.is_continue()) {
+    worker_.blocks().add(ctx_.blocked_by, ctx_.block_reason, v.is_continue());
+  }
+  if (v.action == pipeline::Action::kClose) {
+    ctx_.head = nullptr;
+    evbuffer_drain(in, head.head_bytes);
+    complete_request(0);
+    close_now();
+    return;
+  }
+  if (v.action == pipeline::Action::kBlock) {
+    evbuffer_drain(in, head.head_bytes);
+    ctx_.head = nullptr;
+    // The unread body makes the connection unusable for another request: close after answering.
+    char body[160];
+    int len = std::snprintf(body, sizeof(body), "Request blocked (%.*s). Request id: %.*s\n",
+                            static_cast<int>(v.reason.size()), v.reason.data(),
+                            static_cast<int>(ctx_.request_id.size()), ctx_.request_id.data());
+    send_local_response(v.status, std::string_view(body, static_cast<size_t>(len)),
+                        has_body || !client_keep_alive_);
+    return;
+  }
+  if (head.framing == http::BodyFraming::kContentLength &&
+      head.content_length > cfg.limits.max_body_bytes) {
+    evbuffer_drain(in, head.head_bytes);
+    ctx_.head = nullptr;
+    send_local_response(413, "request body too large\n", true);
+    return;
+  }
+  req_upgrade_ = head.upgrade && !has_body;
+
+  // Serialize the normalized head once; kept for a possible retry.
+  ForwardRequestInfo info;
+  info.client_ip = ctx_.client_ip;
+  info.request_id = ctx_.request_id;
+  info.chunked_body = head.framing == http::BodyFraming::kChunked;
+  info.upgrade = req_upgrade_;
+  serialize_request_head(head, info, replay_head_);
+  bool expect_continue = head.expect_continue && has_body;
+  if (head.framing == http::BodyFraming::kContentLength) req_remaining_ = head.content_length;
+  req_body_done_ = !has_body;
+  if (head.framing == http::BodyFraming::kChunked) req_chunked_ = http::ChunkedDecoder(cfg.limits.max_body_bytes);
+  evbuffer_drain(in, head.head_bytes);  // the views in `head` are dead from here on
+  ctx_.head = nullptr;
+
+  phase_ = Phase::kActive;
+  if (!start_upstream(false)) return;
+  if (expect_continue) {
+    // We answer 100-continue ourselves once the stages passed; Expect is not forwarded.
+    evbuffer_add(bufferevent_get_output(client_), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+  }
+  if (!req_body_done_) {
+    timeval bt = to_timeval(cfg.timeouts.body_idle);
+    timeval wt = to_timeval(cfg.timeouts.client_write);
+    bufferevent_set_timeouts(client_, &bt, &wt);
+    pump_request_body();
+  } else {
+    request_body_done();
+  }
+}
+
+bool Connection::start_upstream(bool fresh_only) {
+  const Runtime& rt = *runtime_;
+  const sockaddr* addr = reinterpret_cast<const sockaddr*>(&rt.origin_addr);
+  uint64_t key = origin_key_of(addr, rt.origin_addr_len);
+  upstream_ = fresh_only ? nullptr : worker_.pool().acquire(key);
+  if (upstream_ != nullptr) {
+    worker_.metrics().add(worker_.metrics().upstream_reused);
+    upstream_->connected = true;
+  } else {
+    upstream_ = worker_.pool().connect(addr, rt.origin_addr_len, key);
+    if (upstream_ == nullptr) {
+      upstream_failed(UpstreamError::kConnectRefused, false);
+      return false;
+    }
+    worker_.metrics().add(worker_.metrics().upstream_connects);
+  }
+  bufferevent* ub = upstream_->bev;
+  const auto& limits = rt.config.limits;
+  bufferevent_setwatermark(ub, EV_READ, 0, limits.buffer_bytes);
+  bufferevent_setwatermark(ub, EV_WRITE, limits.buffer_bytes / 2, 0);
+  bufferevent_setcb(ub, on_upstream_read, on_upstream_write, on_upstream_event, this);
+  // While connecting, libevent applies the write timeout to the connect itself.
+  timeval ct = to_timeval(upstream_->connected ? rt.config.timeouts.upstream_response
+                                               : rt.config.timeouts.upstream_connect);
+  bufferevent_set_timeouts(ub, nullptr, &ct);
+  bufferevent_enable(ub, EV_READ | EV_WRITE);
+  upstream_read_paused_ = false;
+  evbuffer_add(bufferevent_get_output(ub), replay_head_.data(), replay_head_.size());
+  return true;
+}
+
+void Connection::pump_request_body() {
+  if (upstream_ == nullptr) return;
+  evbuffer* in = bufferevent_get_input(client_);
+  evbuffer* out = bufferevent_get_output(upstream_->bev);
+  const uint32_t high = runtime_->config.limits.buffer_bytes;
+  if (req_framing_ == http::BodyFraming::kContentLength) {
+    size_t avail = evbuffer_get_length(in);
+    size_t n = static_cast<size_t>(std::min<uint64_t>(avail, req_remaining_));
+    if (n > 0) {
+      evbuffer_remove_buffer(in, out, n);
+      req_remaining_ -= n;
+      ctx_.request_body_bytes += n;
+      worker_.metrics().add(worker_.metrics().bytes_in, n);
+    }
+    if (req_remaining_ == 0) {
+      request_body_done();
+      return;
+    }
+  } else {
+    // Chunked: decode (strictly) and re-chunk; extensions and trailers are not forwarded.
+    for (;;) {
+      size_t len = evbuffer_get_length(in);
+      if (len == 0) break;
+      evbuffer_iovec vec;
+      if (evbuffer_peek(in, -1, nullptr, &vec, 1) < 1) break;
+      std::string_view seg(static_cast<const char*>(vec.iov_base), vec.iov_len);
+      http::ChunkedDecoder::Step step = req_chunked_.feed(seg);
+      if (req_chunked_.failed()) {
+        const http::ParseError& e = req_chunked_.error();
+        ctx_.blocked_by = "http_parser";
+        ctx_.block_reason = e.reason;
+        if (!response_bytes_sent_) {
+          release_upstream(false);
+          send_local_response(e.status, "invalid chunked body\n", true);
+        } else {
+          close_now();
+        }
+        return;
+      }
+      if (!step.data.empty()) {
+        add_chunk_header(out, step.data.size());
+        evbuffer_add(out, step.data.data(), step.data.size());
+        evbuffer_add(out, "\r\n", 2);
+        ctx_.request_body_bytes += step.data.size();
+      }
+      if (step.consumed > 0) {
+        worker_.metrics().add(worker_.metrics().bytes_in, step.consumed);
+        evbuffer_drain(in, step.consumed);
+      }
+      if (req_chunked_.done()) {
+        evbuffer_add(out, "0\r\n\r\n", 5);
+        request_body_done();
+        return;
+      }
+      if (step.consumed == 0) {
+        // A size line or CRLF straddles buffer segments: make more of it contiguous, or wait.
+        if (seg.size() == len) break;
+        evbuffer_pullup(in, static_cast<ev_ssize_t>(std::min<size_t>(len, seg.size() + 4096)));
+      }
+    }
+  }
+  // Backpressure towards a slow origin: stop reading the client until the upstream drains.
+  if (evbuffer_get_length(out) >= high && !client_read_paused_) {
+    client_read_paused_ = true;
+    bufferevent_disable(client_, EV_READ);
+  }
+}
+
+void Connection::request_body_done() {
+  req_body_done_ = true;
+  // No client read timeout while the origin works; pipelined bytes may still arrive.
+  timeval wt = to_timeval(runtime_->config.timeouts.client_write);
+  bufferevent_set_timeouts(client_, nullptr, &wt);
+  if (client_read_paused_) {
+    client_read_paused_ = false;
+    bufferevent_enable(client_, EV_READ);
+  }
+  if (upstream_ != nullptr && upstream_->connected) {
+    timeval rt = to_timeval(runtime_->config.timeouts.upstream_response);
+    bufferevent_set_timeouts(upstream_->bev, &rt, &rt);
+  }
+}
+
+// ---------------------------------------------------------------- upstream side
+
+void Connection::on_upstream_read(bufferevent*, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  if (c->phase_ == Phase::kTunnel) {
+    c->pump_tunnel(c->upstream_->bev, c->client_);
+    return;
+  }
+  c->handle_upstream_input();
+}
+
+void Connection::on_upstream_write(bufferevent*, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  if (c->client_read_paused_) {
+    c->client_read_paused_ = false;
+    bufferevent_enable(c->client_, EV_READ);
+    c->handle_client_input();
+  }
+}
+
+void Connection::on_upstream_event(bufferevent* bev, short what, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  if (what & BEV_EVENT_CONNECTED) {
+    c->upstream_->connected = true;
+    int one = 1;
+    setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    timeval wt = to_timeval(c->runtime_->config.timeouts.upstream_response);
+    if (c->req_body_done_) {
+      bufferevent_set_timeouts(bev, &wt, &wt);
+    } else {
+      bufferevent_set_timeouts(bev, nullptr, &wt);
+    }
+    return;
+  }
+  if (c->phase_ == Phase::kTunnel) {
+    c->pump_tunnel(bev, c->client_);
+    c->release_upstream(false);
+    c->close_after_flush();
+    return;
+  }
+  if (what & BEV_EVENT_TIMEOUT) {
+    bool connecting = !c->upstream_->connected;
+    c->upstream_failed(connecting ? UpstreamError::kConnectTimeout : UpstreamError::kResponseTimeout,
+                       true);
+    return;
+  }
+  if (what & BEV_EVENT_EOF) {
+    // Close-delimited response: the end of the stream is the end of the body.
+    if (c->resp_phase_ == RespPhase::kBody && c->resp_framing_ == http::BodyFraming::kUntilClose) {
+      c->handle_upstream_input();  // whatever is still buffered
+      if (c->resp_chunk_to_client_) evbuffer_add(bufferevent_get_output(c->client_), "0\r\n\r\n", 5);
+      c->resp_phase_ = RespPhase::kDone;
+      c->resp_keep_alive_ = false;
+      c->finish_exchange();
+      return;
+    }
+    // Anything left in the buffer might complete the response.
+    if (evbuffer_get_length(bufferevent_get_input(bev)) > 0) c->handle_upstream_input();
+    if (c->phase_ != Phase::kActive || c->resp_phase_ == RespPhase::kDone) return;
+  }
+  bool refused = !c->upstream_->connected;
+  c->upstream_failed(refused ? UpstreamError::kConnectRefused : UpstreamError::kReset, false);
+}
+
+void Connection::upstream_failed(UpstreamError kind, bool timeout) {
+  worker_.metrics().add(worker_.metrics().upstream_errors[static_cast<int>(kind)]);
+  bool nothing_received = resp_phase_ == RespPhase::kAwaitHead && upstream_bytes_seen_ == 0;
+  bool was_reused = upstream_ != nullptr && upstream_->reused;
+  if (upstream_ != nullptr) {
+    worker_.pool().discard(upstream_);
+    upstream_ = nullptr;
+  }
+  // One retry on a fresh connection, for idempotent requests whose body (if any) we no longer
+  // need: only bodiless requests are replayable since the body was streamed, not kept.
+  if (!timeout && nothing_received && req_idempotent_ && !retried_ && req_body_done_ &&
+      ctx_.request_body_bytes == 0 && (was_reused || kind == UpstreamError::kReset)) {
+    retried_ = true;
+    worker_.metrics().add(worker_.metrics().upstream_retries);
+    if (start_upstream(/*fresh_only=*/true)) request_body_done();
+    return;
+  }
+  if (response_bytes_sent_ || resp_phase_ != RespPhase::kAwaitHead) {
+    // Part of the response already reached the client: the only honest signal left is a close.
+    complete_request(resp_status_);
+    close_now();
+    return;
+  }
+  uint16_t status = timeout ? 504 : 502;
+  ctx_.blocked_by = "upstream";
+  ctx_.block_reason = upstream_error_name(kind);
+  send_local_response(status, timeout ? "origin timed out\n" : "origin unavailable\n", !req_body_done_ || !client_keep_alive_);
+}
+
+void Connection::handle_upstream_input() {
+  if (upstream_ == nullptr) return;
+  evbuffer* in = bufferevent_get_input(upstream_->bev);
+  while (phase_ == Phase::kActive && upstream_ != nullptr) {
+    if (resp_phase_ == RespPhase::kAwaitHead) {
+      if (evbuffer_get_length(in) == 0) return;
+      if (!process_response_head()) return;
+      continue;
+    }
+    if (resp_phase_ == RespPhase::kBody) {
+      pump_response_body();
+      return;
+    }
+    // kDone: bytes after a complete response mean the origin is out of sync: never reuse it.
+    if (evbuffer_get_length(in) > 0) resp_keep_alive_ = false;
+    return;
+  }
+}
+
+bool Connection::process_response_head() {
+  evbuffer* in = bufferevent_get_input(upstream_->bev);
+  size_t len = evbuffer_get_length(in);
+  upstream_bytes_seen_ += len;
+  const http::ParseLimits& limits = runtime_->parse_limits;
+  size_t n = std::min<size_t>(len, limits.max_head_bytes);
+  const char* p = reinterpret_cast<const char*>(evbuffer_pullup(in, static_cast<ev_ssize_t>(n)));
+  http::ResponseHead head;
+  http::ParseError err;
+  http::ParseStatus st =
+      http::parse_response(std::string_view(p, n), limits, req_is_head_, worker_.header_storage(),
+                           worker_.header_capacity(), head, err);
+  if (st == http::ParseStatus::kIncomplete) return false;
+  if (st == http::ParseStatus::kError) {
+    PLOG_WARN("origin sent an invalid response head: %.*s", static_cast<int>(err.reason.size()),
+              err.reason.data());
+    upstream_failed(UpstreamError::kBadResponse, false);
+    return false;
+  }
+  evbuffer* out = bufferevent_get_output(client_);
+  std::string& scratch = worker_.scratch();
+  scratch.clear();
+  if (head.status >= 100 && head.status < 200) {
+    if (head.status == 101 && req_upgrade_) {
+      ForwardResponseInfo info;
+      info.request_id = ctx_.request_id;
+      serialize_response_head(head, info, scratch);
+      evbuffer_drain(in, head.head_bytes);
+      evbuffer_add(out, scratch.data(), scratch.size());
+      resp_status_ = 101;
+      response_bytes_sent_ = true;
+      enter_tunnel();
+      return false;
+    }
+    if (head.status == 101) {
+      upstream_failed(UpstreamError::kBadResponse, false);  // 101 without an upgrade request
+      return false;
+    }
+    // Interim responses: our own 100 Continue already went out; forward the others (e.g. 103)
+    // to HTTP/1.1 clients only (RFC 9110 15.2: not to 1.0 clients).
+    if (head.status != 100 && !client_http10_) {
+      ForwardResponseInfo info;
+      serialize_response_head(head, info, scratch);
+      evbuffer_add(out, scratch.data(), scratch.size());
+    }
+    evbuffer_drain(in, head.head_bytes);
+    return true;
+  }
+  resp_status_ = head.status;
+  resp_framing_ = head.framing;
+  resp_keep_alive_ = head.keep_alive;
+  resp_remaining_ = head.framing == http::BodyFraming::kContentLength ? head.content_length : 0;
+  if (head.framing == http::BodyFraming::kChunked) resp_chunked_.reset();
+  // Re-frame chunked and close-delimited bodies as chunked for HTTP/1.1 clients (keeps their
+  // connection alive); HTTP/1.0 clients get a close-delimited body.
+  bool variable = head.framing == http::BodyFraming::kChunked ||
+                  head.framing == http::BodyFraming::kUntilClose;
+  resp_chunk_to_client_ = variable && !client_http10_;
+  if (variable && client_http10_) client_keep_alive_ = false;
+  if (!req_body_done_) client_keep_alive_ = false;  // the origin answered before the body ended
+  ForwardResponseInfo info;
+  info.request_id = ctx_.request_id;
+  info.chunked_to_client = resp_chunk_to_client_;
+  info.close = !client_keep_alive_ || close_after_response_;
+  serialize_response_head(head, info, scratch);
+  evbuffer_drain(in, head.head_bytes);
+  evbuffer_add(out, scratch.data(), scratch.size());
+  worker_.metrics().add(worker_.metrics().bytes_out, scratch.size());
+  response_bytes_sent_ = true;
+  resp_phase_ = RespPhase::kBody;
+  if (head.framing == http::BodyFraming::kNone ||
+      (head.framing == http::BodyFraming::kContentLength && head.content_length == 0)) {
+    resp_phase_ = RespPhase::kDone;
+    finish_exchange();
+    return false;
+  }
+  return true;
+}
+
+void Connection::pump_response_body() {
+  evbuffer* in = bufferevent_get_input(upstream_->bev);
+  evbuffer* out = bufferevent_get_output(client_);
+  size_t avail = evbuffer_get_length(in);
+  switch (resp_framing_) {
+    case http::BodyFraming::kContentLength: {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(avail, resp_remaining_));
+      evbuffer_remove_buffer(in, out, n);
+      resp_remaining_ -= n;
+      ctx_.response_body_bytes += n;
+      worker_.metrics().add(worker_.metrics().bytes_out, n);
+      if (resp_remaining_ == 0) {
+        if (evbuffer_get_length(in) > 0) resp_keep_alive_ = false;
+        resp_phase_ = RespPhase::kDone;
+        finish_exchange();
+        return;
+      }
+      break;
+    }
+    case http::BodyFraming::kUntilClose:
+      if (avail > 0) {
+        if (resp_chunk_to_client_) add_chunk_header(out, avail);
+        evbuffer_remove_buffer(in, out, avail);
+        if (resp_chunk_to_client_) evbuffer_add(out, "\r\n", 2);
+        ctx_.response_body_bytes += avail;
+        worker_.metrics().add(worker_.metrics().bytes_out, avail);
+      }
+      break;
+    case http::BodyFraming::kChunked:
+      for (;;) {
+        size_t len = evbuffer_get_length(in);
+        if (len == 0) break;
+        evbuffer_iovec vec;
+        if (evbuffer_peek(in, -1, nullptr, &vec, 1) < 1) break;
+        std::string_view seg(static_cast<const char*>(vec.iov_base), vec.iov_len);
+        http::ChunkedDecoder::Step step = resp_chunked_.feed(seg);
+        if (resp_chunked_.failed()) {
+          PLOG_WARN("origin sent an invalid chunked body");
+          upstream_failed(UpstreamError::kBadResponse, false);
+          return;
+        }
+        if (!step.data.empty()) {
+          add_chunk_header(out, step.data.size());
+          evbuffer_add(out, step.data.data(), step.data.size());
+          evbuffer_add(out, "\r\n", 2);
+          ctx_.response_body_bytes += step.data.size();
+          worker_.metrics().add(worker_.metrics().bytes_out, step.data.size());
+        }
+        if (step.consumed > 0) evbuffer_drain(in, step.consumed);
+        if (resp_chunked_.done()) {
+          evbuffer_add(out, "0\r\n\r\n", 5);
+          if (evbuffer_get_length(in) > 0) resp_keep_alive_ = false;
+          resp_phase_ = RespPhase::kDone;
+          finish_exchange();
+          return;
+        }
+        if (step.consumed == 0) {
+          if (seg.size() == len) break;
+          evbuffer_pullup(in, static_cast<ev_ssize_t>(std::min<size_t>(len, seg.size() + 4096)));
+        }
+      }
+      break;
+    case http::BodyFraming::kNone:
+      break;
+  }
+  // Backpressure towards a slow client: stop reading the origin until the client drains.
+  if (evbuffer_get_length(out) >= runtime_->config.limits.buffer_bytes && !upstream_read_paused_) {
+    upstream_read_paused_ = true;
+    bufferevent_disable(upstream_->bev, EV_READ);
+  }
+}
+
+void Connection::release_upstream(bool reusable) {
+  if (upstream_ == nullptr) return;
+  if (reusable) {
+    worker_.pool().release(upstream_);
+  } else {
+    worker_.pool().discard(upstream_);
+  }
+  upstream_ = nullptr;
+}
+
+void Connection::finish_exchange() {
+  bool reusable = resp_keep_alive_ && req_body_done_ && !req_upgrade_ && !retried_;
+  release_upstream(reusable || (resp_keep_alive_ && req_body_done_ && retried_));
+  complete_request(resp_status_);
+  if (!req_body_done_ || !client_keep_alive_ || close_after_response_) {
+    close_after_flush();
+    return;
+  }
+  phase_ = Phase::kIdle;
+  worker_.release_runtime(runtime_);
+  runtime_ = nullptr;
+  const Runtime* rt = worker_.acquire_runtime();
+  arm_timer(rt->config.timeouts.keepalive_idle);
+  worker_.release_runtime(rt);
+  // A pipelined request may already be waiting.
+  if (evbuffer_get_length(bufferevent_get_input(client_)) > 0) handle_client_input();
+}
+
+void Connection::complete_request(uint16_t status) {
+  if (completed_) return;  // exactly once per exchange, also on error paths
+  completed_ = true;
+  ctx_.response_status = status;
+  auto now = std::chrono::steady_clock::now();
+  uint64_t us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(now - ctx_.start).count());
+  worker_.metrics().observe_request(status, us);
+  if (runtime_ != nullptr) runtime_->pipeline->on_complete(ctx_);
+}
+
+void Connection::send_local_response(uint16_t status, std::string_view body, bool close) {
+  release_upstream(false);
+  std::string& scratch = worker_.scratch();
+  scratch.clear();
+  bool will_close = close || close_after_response_ || !client_keep_alive_;
+  serialize_local_response(status, req_is_head_ ? std::string_view() : body, ctx_.request_id,
+                           will_close, scratch);
+  evbuffer_add(bufferevent_get_output(client_), scratch.data(), scratch.size());
+  worker_.metrics().add(worker_.metrics().bytes_out, scratch.size());
+  complete_request(status);
+  if (will_close) {
+    close_after_flush();
+    return;
+  }
+  phase_ = Phase::kIdle;
+  if (runtime_ != nullptr) {
+    arm_timer(runtime_->config.timeouts.keepalive_idle);
+    worker_.release_runtime(runtime_);
+    runtime_ = nullptr;
+  }
+}
+
+// ---------------------------------------------------------------- tunnel (Upgrade)
+
+void Connection::enter_tunnel() {
+  phase_ = Phase::kTunnel;
+  complete_request(101);
+  // Tunnels are long-lived: no response timeout, but still bounded by idle read timeouts.
+  timeval idle = to_timeval(runtime_->config.timeouts.keepalive_idle);
+  bufferevent_set_timeouts(upstream_->bev, &idle, nullptr);
+  bufferevent_set_timeouts(client_, &idle, nullptr);
+  if (client_read_paused_) {
+    client_read_paused_ = false;
+    bufferevent_enable(client_, EV_READ);
+  }
+  pump_tunnel(upstream_->bev, client_);
+  if (upstream_ != nullptr) pump_tunnel(client_, upstream_->bev);
+}
+
+void Connection::pump_tunnel(bufferevent* from, bufferevent* to) {
+  evbuffer* in = bufferevent_get_input(from);
+  evbuffer* out = bufferevent_get_output(to);
+  size_t n = evbuffer_get_length(in);
+  if (n > 0) evbuffer_remove_buffer(in, out, n);
+  if (evbuffer_get_length(out) >= runtime_->config.limits.buffer_bytes) {
+    bufferevent_disable(from, EV_READ);
+    if (from == client_) {
+      client_read_paused_ = true;
+    } else {
+      upstream_read_paused_ = true;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- lifetime
+
+void Connection::on_timer(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  if (c->phase_ == Phase::kHead) {
+    // Slowloris: the head did not arrive in time.
+    c->ctx_.blocked_by = "http_parser";
+    c->ctx_.block_reason = "request_head_timeout";
+    c->send_local_response(408, "request head timeout\n", true);
+    return;
+  }
+  c->close_now();
+}
+
+void Connection::close_after_flush() {
+  phase_ = Phase::kClosing;
+  evtimer_del(timer_);
+  release_upstream(false);
+  if (evbuffer_get_length(bufferevent_get_output(client_)) == 0) {
+    close_now();
+    return;
+  }
+  // Fire the write callback when everything is flushed; stop reading new requests.
+  bufferevent_setwatermark(client_, EV_WRITE, 0, 0);
+  bufferevent_disable(client_, EV_READ);
+  // Bounded by the client write timeout already set on the bufferevent.
+}
+
+void Connection::close_now() {
+  if (phase_ == Phase::kClosed) return;
+  if (phase_ == Phase::kActive && resp_phase_ != RespPhase::kDone && runtime_ != nullptr) {
+    complete_request(resp_status_);  // aborted exchange: still logged
+  }
+  phase_ = Phase::kClosed;
+  evtimer_del(timer_);
+  release_upstream(false);
+  bufferevent_disable(client_, EV_READ | EV_WRITE);
+  worker_.destroy_connection(this);
+}
+
+}  // namespace portcullis::server

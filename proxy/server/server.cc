@@ -1,0 +1,277 @@
+#include "proxy/server/server.h"
+
+#include <arpa/inet.h>
+#include <event2/bufferevent.h>
+#include <event2/thread.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "proxy/server/admin_server.h"
+#include "proxy/server/log.h"
+#include "proxy/server/worker.h"
+
+namespace portcullis::server {
+namespace {
+
+std::string format_addr(const sockaddr_storage& ss) {
+  char host[64] = {};
+  if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(a->sin6_port));
+  }
+  auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+  inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+  return std::string(host) + ":" + std::to_string(ntohs(a->sin_port));
+}
+
+void set_port(sockaddr_storage& ss, uint16_t port) {
+  if (ss.ss_family == AF_INET6) {
+    reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port = htons(port);
+  } else {
+    reinterpret_cast<sockaddr_in*>(&ss)->sin_port = htons(port);
+  }
+}
+
+uint16_t get_port(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port);
+  return ntohs(reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
+}
+
+// One listening socket per worker with SO_REUSEPORT: the kernel spreads connections across
+// workers, and no accept lock is shared.
+Result<int> open_listener(const sockaddr_storage& addr, socklen_t len) {
+  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return make_error(std::string("socket: ") + std::strerror(errno));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&addr), len) != 0 || listen(fd, 4096) != 0) {
+    std::string err = std::strerror(errno);
+    close(fd);
+    return make_error("cannot listen on " + format_addr(addr) + ": " + err);
+  }
+  return fd;
+}
+
+}  // namespace
+
+Server::Server(Options opts) : opts_(std::move(opts)) {}
+
+Server::~Server() {
+  for (auto& w : workers_) w->notify_stop();
+  for (auto& w : workers_) w->join();
+  workers_.clear();
+  admin_.reset();
+  for (event* e : events_) event_free(e);
+  if (drain_check_ != nullptr) event_free(drain_check_);
+  if (probe_timer_ != nullptr) event_free(probe_timer_);
+  if (base_ != nullptr) event_base_free(base_);
+}
+
+Result<config::Config> Server::load_config() const {
+  if (opts_.config_path.empty()) {
+    return config::load_config_string(config::embedded_default_config(), "<embedded>", opts_.env);
+  }
+  return config::load_config_file(opts_.config_path, opts_.env);
+}
+
+Result<std::unique_ptr<Server>> Server::create(Options opts) {
+  static bool threads_ready = evthread_use_pthreads() == 0;
+  if (!threads_ready) return make_error("libevent: pthreads support unavailable");
+  signal(SIGPIPE, SIG_IGN);
+  std::unique_ptr<Server> s(new Server(std::move(opts)));
+  auto cfg = s->load_config();
+  if (!cfg) return cfg.error();
+  auto rt = build_runtime(std::move(cfg.value()), ++s->generation_);
+  if (!rt) return rt.error();
+  s->runtime_ = rt.value();
+  Status bs = s->bind_listeners(s->runtime_->config);
+  if (!bs) return bs.error();
+  s->base_ = event_base_new();
+  const config::Config& c = s->runtime_->config;
+  if (c.admin.enabled) {
+    AdminServer::Handlers h;
+    Server* self = s.get();
+    h.ready = [self] { return self->ready(); };
+    h.metrics = [self](std::string& out) { self->render_metrics(out); };
+    s->admin_ = std::make_unique<AdminServer>(s->base_, std::move(h));
+    auto bound = s->admin_->listen(c.admin.address);
+    if (!bound) return bound.error();
+    PLOG_INFO("admin listening on %s", bound.value().c_str());
+  } else {
+    PLOG_INFO("admin disabled");
+  }
+  return s;
+}
+
+Status Server::bind_listeners(const config::Config& cfg) {
+  worker_fds_.assign(cfg.workers, {});
+  for (const config::ListenerConfig& l : cfg.listeners) {
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+    Status s = resolve_host_port(l.address, addr, len);
+    if (!s) return make_error("listen: " + s.error().reason);
+    for (uint32_t w = 0; w < cfg.workers; ++w) {
+      auto fd = open_listener(addr, len);
+      if (!fd) return fd.error();
+      if (w == 0 && get_port(addr) == 0) {
+        // Port 0: the first socket picks an ephemeral port, the others share it.
+        sockaddr_storage bound{};
+        socklen_t blen = sizeof(bound);
+        getsockname(fd.value(), reinterpret_cast<sockaddr*>(&bound), &blen);
+        set_port(addr, get_port(bound));
+      }
+      worker_fds_[w].push_back(fd.value());
+    }
+    PLOG_INFO("proxy listening on %s (%u workers, origin %s)", format_addr(addr).c_str(),
+              cfg.workers, cfg.upstream.address.to_string().c_str());
+  }
+  return Status::Ok();
+}
+
+std::shared_ptr<const Runtime> Server::current_runtime() const {
+  std::lock_guard<std::mutex> lock(runtime_mu_);
+  return runtime_;
+}
+
+bool Server::ready() const {
+  return !draining_.load() && origin_up_.load() && !workers_.empty();
+}
+
+void Server::render_metrics(std::string& out) const {
+  std::vector<const WorkerMetrics*> ms;
+  for (const auto& w : workers_) ms.push_back(&w->metrics());
+  render_prometheus(ms, blocks_, static_cast<double>(reloads_.load()),
+                    static_cast<double>(reload_failures_.load()), out);
+}
+
+Status Server::reload() {
+  auto cfg = load_config();
+  if (!cfg) return cfg.error();
+  const config::Config& old = current_runtime()->config;
+  // Sockets and threads are fixed at start: changing them needs a restart (said, not ignored).
+  if (cfg->workers != old.workers) {
+    PLOG_WARN("reload: 'workers' changed (%u -> %u); takes effect on restart", old.workers,
+              cfg->workers);
+    cfg->workers = old.workers;
+  }
+  bool listeners_changed = cfg->listeners.size() != old.listeners.size();
+  for (size_t i = 0; !listeners_changed && i < cfg->listeners.size(); ++i) {
+    listeners_changed = cfg->listeners[i].address.to_string() != old.listeners[i].address.to_string();
+  }
+  if (listeners_changed) PLOG_WARN("reload: 'listen' changed; takes effect on restart");
+  cfg->listeners = old.listeners;
+  auto rt = build_runtime(std::move(cfg.value()), ++generation_);
+  if (!rt) return rt.error();
+  {
+    std::lock_guard<std::mutex> lock(runtime_mu_);
+    runtime_ = rt.value();
+  }
+  for (auto& w : workers_) w->notify_reload();
+  return Status::Ok();
+}
+
+void Server::on_signal(evutil_socket_t sig, short, void* arg) {
+  auto* s = static_cast<Server*>(arg);
+  if (sig == SIGHUP) {
+    Status st = s->reload();
+    if (st) {
+      s->reloads_++;
+      PLOG_INFO("configuration reloaded (generation %llu)",
+                static_cast<unsigned long long>(s->generation_));
+    } else {
+      s->reload_failures_++;
+      PLOG_ERROR("configuration reload refused, the running configuration stays: %s",
+                 st.error().reason.c_str());
+    }
+    return;
+  }
+  if (s->draining_.exchange(true)) {
+    PLOG_WARN("second termination signal: stopping now");
+    for (auto& w : s->workers_) w->notify_stop();
+    event_base_loopbreak(s->base_);
+    return;
+  }
+  PLOG_INFO("draining: no new connections, finishing in-flight requests (grace %lld ms)",
+            static_cast<long long>(s->current_runtime()->config.timeouts.drain_grace.count()));
+  for (auto& w : s->workers_) w->notify_drain();
+  timeval tv{0, 20000};
+  event_add(s->drain_check_, &tv);
+}
+
+void Server::on_drain_check(evutil_socket_t, short, void* arg) {
+  auto* s = static_cast<Server*>(arg);
+  if (s->finished_workers_.load() == static_cast<int>(s->workers_.size())) {
+    event_base_loopbreak(s->base_);
+    return;
+  }
+  timeval tv{0, 20000};
+  event_add(s->drain_check_, &tv);
+}
+
+void Server::probe_origin() {
+  const Runtime& rt = *current_runtime();
+  bufferevent* bev = bufferevent_socket_new(base_, -1, BEV_OPT_CLOSE_ON_FREE);
+  timeval tv{2, 0};
+  bufferevent_set_timeouts(bev, nullptr, &tv);
+  bufferevent_setcb(
+      bev, nullptr, nullptr,
+      [](bufferevent* b, short what, void* arg) {
+        static_cast<Server*>(arg)->origin_up_.store((what & BEV_EVENT_CONNECTED) != 0);
+        bufferevent_free(b);
+      },
+      this);
+  if (bufferevent_socket_connect(bev, reinterpret_cast<const sockaddr*>(&rt.origin_addr),
+                                 static_cast<int>(rt.origin_addr_len)) != 0) {
+    origin_up_.store(false);
+    bufferevent_free(bev);
+  }
+}
+
+void Server::on_origin_probe(evutil_socket_t, short, void* arg) {
+  auto* s = static_cast<Server*>(arg);
+  s->probe_origin();
+  timeval tv{1, 0};
+  event_add(s->probe_timer_, &tv);
+}
+
+int Server::run() {
+  for (int sig : {SIGHUP, SIGTERM, SIGINT}) {
+    event* e = evsignal_new(base_, sig, on_signal, this);
+    event_add(e, nullptr);
+    events_.push_back(e);
+  }
+  drain_check_ = evtimer_new(base_, on_drain_check, this);
+  probe_timer_ = evtimer_new(base_, on_origin_probe, this);
+  event_active(probe_timer_, 0, 0);
+
+  for (uint32_t i = 0; i < worker_fds_.size(); ++i) {
+    workers_.push_back(std::make_unique<Worker>(static_cast<int>(i), *this, worker_fds_[i]));
+  }
+  for (auto& w : workers_) {
+    Worker* wp = w.get();
+    (void)wp;
+    w->start();
+  }
+  // A watcher thread per worker would be overkill: workers bump finished_workers_ via join below.
+  std::thread joiner([this] {
+    for (auto& w : workers_) {
+      w->join();
+      finished_workers_++;
+    }
+  });
+  PLOG_INFO("ready: %zu workers", workers_.size());
+  event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY);
+  for (auto& w : workers_) w->notify_stop();
+  joiner.join();
+  PLOG_INFO("stopped");
+  return 0;
+}
+
+}  // namespace portcullis::server
