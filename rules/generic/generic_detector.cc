@@ -1,0 +1,15 @@
+#include "rules/generic/generic_detector.h"
+
+#include "rules/generic/js_injection.h"
+#include "rules/generic/template_injection.h"
+#include "rules/generic/xml_injection.h"
+
+namespace portcullis::rules {
+
+std::optional<Finding> detect_generic(std::string_view decoded) {
+  if (auto f = detect_xml_injection(decoded)) return f;
+  if (auto f = detect_template_injection(decoded)) return f;
+  return detect_js_injection(decoded);
+}
+
+}  // namespace portcullis::rules

@@ -1,0 +1,257 @@
+#include "rules/generic/js_injection.h"
+
+#include <array>
+
+#include "rules/generic/js_lexer.h"
+
+namespace portcullis::rules {
+namespace {
+
+using js::Token;
+using js::TokKind;
+
+// Bound on the work per context: long bodies are scanned up to this many tokens, which is far
+// more than any payload needs to show its shape.
+constexpr size_t kMaxTokens = 4096;
+
+// Names whose call or member access reaches a capability (Node and browser globals).
+bool is_capability(std::string_view n) {
+  static constexpr std::array<std::string_view, 30> kNames = {
+      "require",    "process",     "eval",     "constructor", "child_process",  "mainmodule",
+      "global",     "globalthis",  "fetch",    "alert",       "prompt",         "confirm",
+      "settimeout", "setinterval", "execsync", "exec",        "spawn",          "spawnsync",
+      "execfile",   "document",    "window",   "console",     "xmlhttprequest", "import",
+      "top",        "parent",      "frames",   "navigator",   "location",       "atob"};
+  for (auto w : kNames) {
+    if (n == w) return true;
+  }
+  return false;
+}
+
+struct Shape {
+  bool valid = true;
+  bool tail_ok = true;      // the sink's trailing code is neutralised or re-balanced
+  bool call = false;        // callee( ... ) in code position
+  bool capability = false;  // a capability name is called or dereferenced
+  bool logical = false;     // || && ?? or a comparison operator
+  bool structure = false;   // ; ) } ] , outside literals
+  bool ends_in_comment = false;
+  size_t tokens = 0;
+  char fp[Finding::kMaxFingerprint + 1] = {};
+  size_t fp_len = 0;
+};
+
+char fp_char(const Token& t) {
+  switch (t.kind) {
+    case TokKind::kIdent:
+      return js::is_prefix_keyword(t.name()) ? 'k' : 'i';
+    case TokKind::kNumber:
+      return 'n';
+    case TokKind::kString:
+      return 's';
+    case TokKind::kTemplate:
+      return 't';
+    case TokKind::kComment:
+      return 'c';
+    case TokKind::kInvalid:
+      return 'x';
+    case TokKind::kPunct:
+      if (t.text.size() == 1) return t.text[0];
+      if (t.text == "||" || t.text == "&&" || t.text == "??") return '&';
+      return 'o';
+  }
+  return '?';
+}
+
+// Analyse `code` as the JS that follows the input's entry point. `quote` is the literal kind the
+// input sat in (0 for bare).
+Shape analyse(std::string_view code, char quote) {
+  Shape s;
+  js::Lexer lexer(code);
+  Token tok;
+  Token prev;
+  bool have_prev = false;
+  // In a quoted context the literal the input just closed is itself an operand: `'x' y` is not JS.
+  bool prev_is_operand = quote != 0;
+  bool prev_is_member_dot = false;    // previous token was `.` or `?.`
+  bool chain_has_capability = false;  // current member chain mentions a capability
+  int depth = 0;
+  // For each open '(' (bounded): whether it is a statement head `if (` / `while (` / `for (`,
+  // after which an operand may follow the ')'.
+  uint64_t head_parens = 0;
+  int paren_depth = 0;
+  bool after_head_paren = false;
+  while (s.tokens < kMaxTokens && lexer.next(tok)) {
+    ++s.tokens;
+    if (s.fp_len < Finding::kMaxFingerprint) s.fp[s.fp_len++] = fp_char(tok);
+    s.ends_in_comment = tok.kind == TokKind::kComment;
+    if (tok.kind == TokKind::kComment) continue;  // comments are transparent
+    if (tok.kind == TokKind::kInvalid) {
+      s.valid = false;
+      return s;
+    }
+    const bool is_ident = tok.kind == TokKind::kIdent;
+    const bool prefix_kw = is_ident && js::is_prefix_keyword(tok.name());
+    const bool infix_kw = is_ident && js::is_infix_keyword(tok.name());
+    const bool operand_start = (is_ident && !infix_kw) || tok.kind == TokKind::kNumber ||
+                               tok.kind == TokKind::kString || tok.kind == TokKind::kTemplate;
+    // Two operands in a row ("said hello", "5 apples") are a syntax error unless a line break
+    // lets automatic semicolon insertion separate them (sec. 12.10).
+    const bool tagged_template = tok.kind == TokKind::kTemplate && !tok.unterminated && have_prev &&
+                                 prev.kind == TokKind::kIdent &&
+                                 !js::is_prefix_keyword(prev.name());
+    if (operand_start && prev_is_operand && !tok.newline_before && !tagged_template) {
+      s.valid = false;
+      return s;
+    }
+    if ((tok.kind == TokKind::kString || tok.kind == TokKind::kTemplate) && tok.unterminated) {
+      // Only the last token may be open, and only with the sink's own quote, which closes it.
+      if (quote == 0 || tok.quote != quote) {
+        s.valid = false;
+        return s;
+      }
+    }
+    if (tagged_template) {
+      s.call = true;  // tagged template: alert`1`
+      if (chain_has_capability) s.capability = true;
+      prev_is_operand = false;  // the tag and its template form one operand
+    }
+    if (is_ident) {
+      if (prev_is_member_dot) {
+        if (is_capability(tok.name())) chain_has_capability = true;
+      } else {
+        chain_has_capability = is_capability(tok.name());
+        // `Function` with a capital F is the constructor; `function` is the keyword.
+        if (tok.text == "Function") chain_has_capability = true;
+      }
+    }
+    if (tok.kind == TokKind::kPunct) {
+      const std::string_view p = tok.text;
+      if (p == "(" || p == "[" || p == "{") {
+        const bool callee =
+            have_prev && ((prev.kind == TokKind::kIdent &&
+                           (!js::is_prefix_keyword(prev.name()) || prev.name() == "import")) ||
+                          prev.is_punct(")") || prev.is_punct("]"));
+        if (p == "(" && callee) {
+          s.call = true;
+          if (chain_has_capability) s.capability = true;
+        }
+        if (p == "[" && chain_has_capability) s.capability = true;
+        if (p == "(") {
+          const bool head = have_prev && prev.kind == TokKind::kIdent &&
+                            (prev.name() == "if" || prev.name() == "while" ||
+                             prev.name() == "for" || prev.name() == "with");
+          if (paren_depth >= 0 && paren_depth < 64) {
+            head_parens = head ? (head_parens | (uint64_t{1} << paren_depth))
+                               : (head_parens & ~(uint64_t{1} << paren_depth));
+          }
+          ++paren_depth;
+        }
+        ++depth;
+      } else if (p == ")" || p == "]" || p == "}") {
+        --depth;
+        if (p == ")") {
+          --paren_depth;
+          after_head_paren =
+              paren_depth >= 0 && paren_depth < 64 && (head_parens >> paren_depth & 1) != 0;
+        }
+        s.structure = true;
+        // Bare input cannot close brackets it did not open.
+        if (quote == 0 && depth < 0) {
+          s.valid = false;
+          return s;
+        }
+      } else if (p == ";" || p == ",") {
+        s.structure = true;
+      } else if (p == "||" || p == "&&" || p == "??" || p == "===" || p == "!==" || p == "==" ||
+                 p == "!=") {
+        s.logical = true;
+      }
+    }
+    prev_is_member_dot = tok.is_punct(".") || tok.is_punct("?.");
+    if (!(is_ident || prev_is_member_dot || tok.is_punct("(") || tok.is_punct(")") ||
+          tok.is_punct("[") || tok.is_punct("]"))) {
+      chain_has_capability = false;
+    }
+    prev_is_operand = (operand_start && !prefix_kw) || tok.is_punct(")") || tok.is_punct("]");
+    // `if (x) y` is fine: the ')' of a statement head may be followed by a statement.
+    if (tok.is_punct(")") && after_head_paren) prev_is_operand = false;
+    prev = tok;
+    have_prev = true;
+  }
+  // Brackets the input opened but never closed make the sink's code unparsable, unless a comment
+  // or open literal swallows the remainder.
+  const bool open_literal_tail = have_prev && prev.unterminated;
+  if (quote == 0) {
+    s.tail_ok = depth <= 0;
+  } else {
+    s.tail_ok = s.ends_in_comment || open_literal_tail;
+    if (depth > 0 && !s.ends_in_comment) s.tail_ok = false;
+  }
+  return s;
+}
+
+std::optional<Finding> make(Detector d, std::string_view context, std::string_view reason,
+                            const Shape& s) {
+  Finding f;
+  f.detector = d;
+  f.context = context;
+  f.reason = reason;
+  f.set_fingerprint({s.fp, s.fp_len});
+  return f;
+}
+
+std::string_view quote_context(char q) {
+  return q == '\'' ? "js-single-quote" : q == '"' ? "js-double-quote" : "js-template";
+}
+
+// The input as the content of a q-quoted literal: the first q closes it.
+std::optional<Finding> check_quoted(std::string_view input, char q, Detector d, bool call_only) {
+  size_t brk = input.find(q);
+  if (brk == std::string_view::npos) return std::nullopt;
+  Shape s = analyse(input.substr(brk + 1), q);
+  if (!s.valid || !s.tail_ok || s.tokens == 0) return std::nullopt;
+  if (s.call) return make(d, quote_context(q), "call after string break-out", s);
+  if (call_only) return std::nullopt;
+  if (s.logical) return make(d, quote_context(q), "boolean logic after string break-out", s);
+  if (s.structure && s.ends_in_comment) {
+    return make(d, quote_context(q), "statement break-out ended by a comment", s);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Finding> detect_js_injection(std::string_view decoded) {
+  if (decoded.empty()) return std::nullopt;
+  for (char q : {'\'', '"', '`'}) {
+    if (auto f = check_quoted(decoded, q, Detector::kGeneric, false)) return f;
+  }
+  Shape s = analyse(decoded, 0);
+  if (s.valid && s.tail_ok && s.capability) {
+    return make(Detector::kGeneric, "js-bare", "capability call in valid JS", s);
+  }
+  return std::nullopt;
+}
+
+bool is_js_call_shape(std::string_view code) {
+  Shape s = analyse(code, 0);
+  return s.valid && s.tail_ok && s.call;
+}
+
+std::optional<Finding> detect_js_bare_capability(std::string_view decoded) {
+  Shape s = analyse(decoded, 0);
+  if (s.valid && s.tail_ok && s.capability) {
+    return make(Detector::kXss, "js-bare", "capability call in valid JS", s);
+  }
+  return std::nullopt;
+}
+
+std::optional<Finding> detect_js_string_breakout(std::string_view decoded) {
+  for (char q : {'\'', '"'}) {
+    if (auto f = check_quoted(decoded, q, Detector::kXss, true)) return f;
+  }
+  return std::nullopt;
+}
+
+}  // namespace portcullis::rules
