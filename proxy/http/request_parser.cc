@@ -14,6 +14,8 @@ using detail::is;
 // RFC 9112 2.2 asks servers to ignore "at least one" empty line before the request-line (old
 // clients sent CRLF after a POST body). A few are tolerated; more is noise or an attack.
 constexpr int kMaxLeadingEmptyLines = 4;
+// Registered methods are at most 17 bytes ("UPDATEREDIRECTREF"); a longer one is garbage.
+constexpr size_t kMaxMethodBytes = 32;
 
 inline ParseStatus fail(ParseError& err, uint16_t status, std::string_view reason) {
   err.status = status;
@@ -82,6 +84,8 @@ ParseStatus parse_request(std::string_view buf, const ParseLimits& limits, Heade
   // method = token
   const char* const method_start = p;
   while (p != end && is(detail::kToken, *p)) ++p;
+  if (static_cast<size_t>(p - method_start) > kMaxMethodBytes)
+    return fail(err, 400, "method too long");
   if (p == end) return incomplete(method_start);
   if (p == method_start) {
     if (*p == '\r' || *p == '\n') return fail(err, 400, "empty line before request-line");
