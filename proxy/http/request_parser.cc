@@ -1,6 +1,7 @@
 #include "proxy/http/request_parser.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "proxy/http/char_class.h"
 #include "proxy/http/field_lines.h"
@@ -174,6 +175,13 @@ ParseStatus parse_request(std::string_view buf, const ParseLimits& limits, Heade
   out.head_bytes = static_cast<uint32_t>(head_end - begin);
   out.target_form = form;
   return ParseStatus::kComplete;
+}
+
+bool needs_reparse(std::string_view buf, size_t prev_size, const ParseLimits& limits) {
+  if (prev_size == 0 || prev_size >= buf.size()) return true;
+  if (buf.size() >= limits.max_head_bytes) return true;
+  if (prev_size <= limits.max_target_bytes && buf.size() > limits.max_target_bytes) return true;
+  return std::memchr(buf.data() + prev_size, '\n', buf.size() - prev_size) != nullptr;
 }
 
 }  // namespace portcullis::http

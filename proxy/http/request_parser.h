@@ -41,4 +41,14 @@ struct RequestHead {
 ParseStatus parse_request(std::string_view buf, const ParseLimits& limits, Header* header_storage,
                           uint32_t header_capacity, RequestHead& out, ParseError& err);
 
+// Re-parsing from scratch on every read makes a head that trickles in byte by byte cost
+// O(n^2) (16 KiB at one byte per read = 128M byte scans: a slowloris CPU amplifier). Call
+// parse_request / parse_response only when this returns true for the grown buffer, where
+// prev_size is the buffer size at the previous (incomplete) parse, 0 for a fresh buffer.
+// It is true when the new bytes end a line, or the buffer just crossed max_target_bytes or
+// reached max_head_bytes (the 414/431 checks). A complete head is found at the same read as
+// without gating; a bad byte inside a line is reported when that line ends or a limit is hit
+// (the read timeout covers a peer that stops there). Parses per head <= lines + 3.
+bool needs_reparse(std::string_view buf, size_t prev_size, const ParseLimits& limits);
+
 }  // namespace portcullis::http

@@ -152,6 +152,44 @@ TEST_P(RequestCases, Matches) {
   }
 }
 
+// The same case fed byte by byte, parsing only when needs_reparse() says so: a complete head is
+// found at exactly head_bytes, an error is the same error (at the latest when the input ends).
+TEST_P(RequestCases, GatedByNeedsReparse) {
+  const Case& c = GetParam();
+  SCOPED_TRACE("case '" + c.name + "' at requests.txt:" + std::to_string(c.line));
+  ParseLimits limits;
+  limits.max_head_bytes = std::stoul(c.get("max_head_bytes", "16384"));
+  limits.max_headers = std::stoul(c.get("max_headers", "100"));
+  limits.max_target_bytes = std::stoul(c.get("max_target_bytes", "8192"));
+  const uint32_t cap = std::min<uint32_t>(std::stoul(c.get("capacity", "100")), 128);
+  Header storage[128];
+  std::unique_ptr<char[]> holder;
+  const Parsed full = parse(c.raw, limits, storage, cap, holder);
+
+  size_t prev = 0, parses = 0;
+  Parsed last{ParseStatus::kIncomplete, {}, {}};
+  for (size_t k = 1; k <= c.raw.size(); ++k) {
+    const std::string_view buf = std::string_view(c.raw).substr(0, k);
+    if (!needs_reparse(buf, prev, limits)) continue;
+    ++parses;
+    last = parse(buf, limits, storage, cap, holder);
+    prev = k;
+    if (last.status != ParseStatus::kIncomplete) break;
+  }
+  if (last.status == ParseStatus::kIncomplete && prev != c.raw.size()) {
+    last = parse(c.raw, limits, storage, cap, holder);  // input ended: the caller would time out
+  }
+  ASSERT_EQ(last.status, full.status) << last.err.reason;
+  if (full.status == ParseStatus::kComplete) {
+    EXPECT_EQ(prev, full.head.head_bytes);
+  } else if (full.status == ParseStatus::kError) {
+    EXPECT_EQ(last.err.status, full.err.status);
+  }
+  size_t lines = 0;
+  for (char ch : c.raw) lines += ch == '\n';
+  EXPECT_LE(parses, lines + 3);
+}
+
 std::vector<Case> request_cases() {
   std::string error;
   auto cases = testing::load_cases(testing::data_path("requests.txt"), error);
