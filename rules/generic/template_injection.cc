@@ -357,9 +357,40 @@ std::optional<Finding> check_directives(std::string_view in) {
     }
     ++pos;
   }
+  // Smarty (`{php}`, `{$smarty.version}`) and Perl interpolation of code (`@{[ system 'id' ]}`).
+  for (std::string_view v : {"{php}", "{$smarty.", "@{["}) {
+    if (in.find(v) != std::string_view::npos) {
+      return make(Detector::kGeneric, "template", "smarty/perl code interpolation", v);
+    }
+  }
   for (std::string_view v : {"#set($", "#foreach($", "#if($", "?new("}) {
     if (in.find(v) != std::string_view::npos) {
       return make(Detector::kGeneric, "template", "velocity/freemarker directive", v);
+    }
+  }
+  return std::nullopt;
+}
+
+// PHP code (`<?php`, `<?=`, or `<? f(`): an input that a server would include or eval.
+std::optional<Finding> check_php(std::string_view in) {
+  for (size_t pos = in.find("<?"); pos != std::string_view::npos; pos = in.find("<?", pos + 2)) {
+    std::string_view rest = in.substr(pos + 2);
+    // `<?php` must be followed by code; the bare tag alone is only a string.
+    const bool php_tag = istarts_with(rest, "php") && rest.size() > 4 &&
+                         (rest[3] == ' ' || rest[3] == '\t' || rest[3] == '\n' || rest[3] == '\r');
+    if (php_tag || (rest.starts_with('=') && rest.size() > 2)) {
+      return make(Detector::kGeneric, "php", "PHP open tag", "<?php");
+    }
+    size_t i = 0;
+    while (i < rest.size() &&
+           (rest[i] == ' ' || rest[i] == '\t' || rest[i] == '\n' || rest[i] == '\r')) {
+      ++i;
+    }
+    if (i == 0) continue;
+    size_t j = i;
+    while (j < rest.size() && (is_alpha(rest[j]) || rest[j] == '_')) ++j;
+    if (j > i && j < rest.size() && rest[j] == '(') {
+      return make(Detector::kGeneric, "php", "PHP short tag with call", "<? f(");
     }
   }
   return std::nullopt;
@@ -373,7 +404,7 @@ std::optional<Finding> detect_template_injection(std::string_view decoded) {
   if (auto f = check_delimiters(decoded, false, Detector::kGeneric)) return f;
   if (auto f = check_ssi(decoded)) return f;
   if (auto f = check_directives(decoded)) return f;
-  return std::nullopt;
+  return check_php(decoded);
 }
 
 std::optional<Finding> detect_client_template_injection(std::string_view decoded) {

@@ -13,6 +13,8 @@ namespace {
 using html::Start;
 using html::TokKind;
 
+constexpr size_t kMaxCdataScan = 4096;
+
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_alnum(char c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
@@ -284,6 +286,25 @@ std::optional<Finding> detect_xss(std::string_view decoded) {
     if (auto f = scan(decoded, s)) return f;
   }
   if (auto f = scan_raw(decoded)) return f;
+  // XML CDATA sections split markup past filters (`<![CDATA[<]]>SCRIPT<![CDATA[>]]>`); an XML
+  // pipeline that renders the text joins it again. Re-scan with the markers removed.
+  if (decoded.find("<![CDATA[") != std::string_view::npos && decoded.size() <= kMaxCdataScan) {
+    char buf[kMaxCdataScan];
+    size_t n = 0;
+    for (size_t i = 0; i < decoded.size();) {
+      if (decoded.compare(i, 9, "<![CDATA[") == 0) {
+        i += 9;
+      } else if (decoded.compare(i, 3, "]]>") == 0) {
+        i += 3;
+      } else {
+        buf[n++] = decoded[i++];
+      }
+    }
+    if (auto f = scan(std::string_view(buf, n), Start::kData)) {
+      f->context = "xml-cdata";
+      return f;
+    }
+  }
   if (auto f = detect_js_string_breakout(decoded)) return f;
   if (auto f = detect_js_bare_capability(decoded)) return f;
   return detect_client_template_injection(decoded);

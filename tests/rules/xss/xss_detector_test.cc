@@ -1,0 +1,78 @@
+// Data-driven tests for detect_xss (tests/rules/xss/xss_cases.txt) plus API-contract checks.
+#include "rules/xss/xss_detector.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+namespace portcullis::rules {
+namespace {
+
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size()) {
+      char n = s[i + 1];
+      if (n == 'r' || n == 'n' || n == '0' || n == 't') {
+        out += n == 'r' ? '\r' : n == 'n' ? '\n' : n == 't' ? '\t' : '\0';
+        ++i;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+TEST(XssDetector, DataDrivenCases) {
+  std::ifstream f(PORTCULLIS_SOURCE_DIR "/tests/rules/xss/xss_cases.txt");
+  ASSERT_TRUE(f) << "missing xss_cases.txt";
+  std::string line;
+  int cases = 0;
+  while (std::getline(f, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    std::string expect = line.substr(0, tab);
+    std::string input = unescape(line.substr(tab + 1));
+    auto got = detect_xss(input);
+    if (expect == "none") {
+      EXPECT_FALSE(got.has_value())
+          << "false positive on: " << input << " (" << (got ? got->reason : "") << ")";
+    } else {
+      ASSERT_EQ(expect, "xss");
+      EXPECT_TRUE(got.has_value()) << "missed: " << input;
+      if (got) EXPECT_EQ(got->detector, Detector::kXss);
+    }
+    ++cases;
+  }
+  EXPECT_GT(cases, 80);
+}
+
+TEST(XssDetector, FindingCarriesContextReasonAndFingerprint) {
+  auto f = detect_xss("\" onmouseover=alert(1) x=\"");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->context, "attr-double-quote");
+  EXPECT_FALSE(f->reason.empty());
+  EXPECT_FALSE(f->fingerprint().empty());
+  auto g = detect_xss("<img src=x onerror=alert(1)>");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->context, "html");
+}
+
+TEST(XssDetector, DoesNotNeedTerminatorAndHandlesEmbeddedNul) {
+  std::string s("<img src=x one\0rror=1 onerror=alert(1)>", 41);
+  EXPECT_TRUE(detect_xss(std::string_view(s)));
+  std::string_view cut("<b>hello</b><scriptX", 12);  // only "<b>hello</b>" is visible
+  EXPECT_FALSE(detect_xss(cut));
+}
+
+TEST(XssDetector, LongBenignInputIsBounded) {
+  std::string s(1 << 20, 'a');
+  for (size_t i = 0; i < s.size(); i += 97) s[i] = '<';
+  EXPECT_FALSE(detect_xss(s));
+}
+
+}  // namespace
+}  // namespace portcullis::rules
