@@ -299,11 +299,21 @@ bool classify_host(std::string_view host_port, HostMode mode, HostVerdict& out) 
   out.host = {};
   size_t n = normalize_host(host_port, out.buf, sizeof(out.buf));
   if (n > sizeof(out.buf)) {
-    out.reason = "oversized host";
+    // No DNS name exceeds 253 bytes; a URL host this long made only of number characters is
+    // zero padding aimed at a parser ("http://000...0177.0.0.1"). Long tokens in bare inputs
+    // (JWTs, hashes) are not hosts.
+    if (mode == HostMode::kBare) return false;
+    for (char c : host_port) {
+      if (c == ':' || c == '/' || c == '?' || c == '#') break;
+      if (hex_value(c) < 0 && c != '.' && c != 'x' && c != 'X') return false;
+    }
+    out.reason = "oversized numeric host";
     out.host = std::string_view(out.buf, 0);
     return true;
   }
   std::string_view h(out.buf, n);
+  // C-string clients (libcurl before URL parsing, many C libraries) stop at NUL.
+  if (size_t nul = h.find('\0'); nul != std::string_view::npos) h = h.substr(0, nul);
   if (h.empty()) return false;
 
   if (h[0] == '[') {

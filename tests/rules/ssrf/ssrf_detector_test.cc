@@ -1,0 +1,99 @@
+// Data-driven tests of detect_ssrf (ssrf_cases.tsv), libinjection style: one input per line with
+// the expected verdict, hard negatives beside the attacks.
+#include "rules/ssrf/ssrf_detector.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace portcullis::rules {
+namespace {
+
+struct Case {
+  int line;
+  std::string expected;
+  std::string input;
+};
+
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size()) {
+      char c = s[i + 1];
+      char r = c == 'n' ? '\n' : c == 'r' ? '\r' : c == '0' ? '\0' : c == '\\' ? '\\' : 0;
+      if (r != 0 || c == '0') {
+        out.push_back(r);
+        ++i;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+std::vector<Case> load(const std::string& path) {
+  std::vector<Case> cases;
+  std::ifstream in(path);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty() || line[0] == '#') continue;
+    size_t tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    cases.push_back({n, line.substr(0, tab), unescape(line.substr(tab + 1))});
+  }
+  return cases;
+}
+
+TEST(SsrfDetector, DataDrivenCases) {
+  auto cases = load(PORTCULLIS_SOURCE_DIR "/tests/rules/ssrf/ssrf_cases.tsv");
+  ASSERT_GT(cases.size(), 150u);
+  for (const Case& c : cases) {
+    auto f = detect_ssrf(c.input);
+    std::string got = f ? "ssrf" : "none";
+    EXPECT_EQ(got, c.expected) << "ssrf_cases.tsv:" << c.line << " input: " << c.input
+                               << (f ? " reason: " + std::string(f->reason) + " [" +
+                                           std::string(f->fingerprint()) + "]"
+                                     : std::string());
+  }
+}
+
+TEST(SsrfDetector, FindingCarriesContextReasonAndHost) {
+  auto f = detect_ssrf("http://0x7f.1/admin");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->detector, Detector::kSsrf);
+  EXPECT_EQ(f->context, "url");
+  EXPECT_EQ(f->reason, "loopback address");
+  EXPECT_EQ(f->fingerprint(), "0x7f.1");
+
+  f = detect_ssrf("169.254.169.254");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->context, "host");
+  EXPECT_EQ(f->reason, "cloud metadata endpoint");
+
+  f = detect_ssrf("gopher://example.com/_x");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->context, "scheme");
+}
+
+TEST(SsrfDetector, NeedsNoTerminatorAndHandlesEmbeddedNul) {
+  std::string buf = "http://127.0.0.1XXXX";
+  EXPECT_TRUE(detect_ssrf(std::string_view(buf.data(), 16)));
+  std::string with_nul("http://evil.com\0@127.0.0.1", 26);
+  EXPECT_TRUE(detect_ssrf(with_nul));  // C clients stop at NUL; others take the host after '@'
+  EXPECT_FALSE(detect_ssrf(std::string_view()));
+}
+
+TEST(SsrfDetector, HugeHostIsBoundedAndFlagged) {
+  std::string pad(5000, '0');
+  EXPECT_TRUE(detect_ssrf("http://" + pad + "177.0.0.1/"));
+  std::string many_colons(100000, ':');
+  EXPECT_FALSE(detect_ssrf(many_colons));
+}
+
+}  // namespace
+}  // namespace portcullis::rules
