@@ -57,6 +57,7 @@ constexpr Entry kRaw[] = {
     {"RESTORE", T::kStatement, K::kNone},
     {"MERGE", T::kStatement, K::kNone},
     {"DBCC", T::kStatement, K::kNone},
+    {"USE", T::kStatement, K::kNone},
     {"IF", T::kStatement, K::kFunc},
     {"REPLACE", T::kStatement, K::kFunc},
     // Comparison keywords.

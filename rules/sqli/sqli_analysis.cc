@@ -10,6 +10,9 @@ using K = SqlKeyword;
 
 constexpr size_t kNone = static_cast<size_t>(-1);
 
+bool is_alpha_word(std::string_view s) {
+  return !s.empty() && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'));
+}
 bool is(const SqlToken* t, T type) { return t != nullptr && t->type == type; }
 bool word(const SqlToken* t, std::string_view upper) {
   return t != nullptr && sql_word_equals(t->text, upper);
@@ -89,6 +92,13 @@ class Parser {
            word(t, "WHERE") || word(t, "AS");
   }
   bool select_is_strong(size_t j, bool strict) const;
+  // The quote that broke out follows a space inside the input ("SOAP 1 '#"): that is how
+  // prose opens a quotation, while a payload closes the literal right after its value
+  // ("admin'--") or starts with the quote ("'--").
+  bool prose_quote() const {
+    std::string_view lit = toks_[0]->text;
+    return lit.size() >= 2 && (lit[lit.size() - 2] == ' ' || lit[lit.size() - 2] == '\t');
+  }
   bool statement_is_strong(size_t j, bool strict) const;
 
   const SqlTokenList& list_;
@@ -126,6 +136,10 @@ bool Parser::select_is_strong(size_t j, bool strict) const {
   if (!strict || telling || trailing_comment_ != nullptr) return true;
   // A bare "SELECT COUNT(*)" is a phrase an admin UI may send; a full statement with FROM or a
   // terminator is not.
+  const SqlToken* last = at(n_ - 1);
+  if (last->keyword == K::kClause || last->type == T::kLogic || last->type == T::kCompare) {
+    return false;  // "select x from y where": a phrase, not a statement
+  }
   for (size_t m = k; m < n_; ++m) {
     if (is(at(m), T::kSemicolon)) return true;
     if (word(at(m), "FROM") && is_operand(at(m + 1))) return true;
@@ -167,7 +181,8 @@ bool Parser::statement_is_strong(size_t j, bool strict) const {
   }
   if (word(s, "EXEC") || word(s, "EXECUTE")) {
     if (a == nullptr) return false;
-    if (a->type == T::kLParen || a->type == T::kVariable) return true;
+    if (a->type == T::kVariable) return true;
+    if (a->type == T::kLParen) return is(b, T::kVariable) || is(b, T::kString);
     if (a->type == T::kBareword || a->type == T::kFunction || a->type == T::kString) {
       if (a->keyword == K::kEvilFunc) return true;
       return b == nullptr || b->type == T::kString || b->type == T::kNumber ||
@@ -191,12 +206,26 @@ bool Parser::statement_is_strong(size_t j, bool strict) const {
             word(a, "VARIABLES") || word(a, "COLUMNS") || word(a, "PROCESSLIST")) &&
            (ends(j + 2) || word(b, "FROM") || word(b, "LIKE"));
   }
-  if (word(s, "BEGIN")) return is(a, T::kStatement) && statement_is_strong(j + 1, strict);
+  if (word(s, "BEGIN")) {
+    return (is(a, T::kStatement) && statement_is_strong(j + 1, strict)) ||
+           (a != nullptr && a->keyword == K::kEvilFunc);
+  }
+  if (word(s, "USE")) return is(a, T::kBareword) && ends(j + 2);
   if (word(s, "GOTO")) {
     return is(a, T::kBareword) && (ends(j + 2) || is(b, T::kStatement));
   }
   if (word(s, "IF")) {
-    return is(a, T::kLParen) || is(a, T::kNot) || word(a, "EXISTS") || is(a, T::kFunction);
+    // MSSQL "IF (cond) WAITFOR DELAY ...": an IF alone is too common in prose and code.
+    if (word(a, "EXISTS") || (is(a, T::kNot) && word(b, "EXISTS"))) return true;
+    if (strict) return false;
+    for (size_t k = j + 1; k < n_; ++k) {
+      const SqlToken* t = at(k);
+      if (word(t, "WAITFOR") || word(t, "EXEC") || word(t, "SELECT") || word(t, "SHUTDOWN") ||
+          word(t, "DROP") || word(t, "DECLARE") || word(t, "INSERT") || word(t, "DELETE")) {
+        return true;
+      }
+    }
+    return false;
   }
   if (word(s, "BACKUP") || word(s, "RESTORE")) {
     return (word(a, "DATABASE") || word(a, "LOG")) && is(b, T::kBareword);
@@ -214,7 +243,8 @@ SqliVerdict Parser::run() {
       return pass("no break out of the literal", 0);
     i = 1;  // the application's literal, closed by the input: an operand
     if (n_ == 1) {
-      if (trailing_comment_ != nullptr && blank_comment(trailing_comment_->text)) {
+      if (trailing_comment_ != nullptr && blank_comment(trailing_comment_->text) &&
+          !prose_quote()) {
         return flag("comment truncates the query after a quote break", n_);
       }
       return pass("nothing after the quote break", n_);
@@ -239,6 +269,8 @@ SqliVerdict Parser::run() {
   size_t logic_at = kNone;
   bool bool_rhs = false;      // the right side of the last logic operator is a condition
   bool compare_seen = false;  // a comparison after the break
+  bool compare_before_logic = false;
+  bool symbolic_compare = false;  // = < > <> ... (not LIKE / IS)
   bool order_probe = false;
   bool terminated = false;  // ';' with nothing after
   bool in_statement = false;
@@ -246,8 +278,22 @@ SqliVerdict Parser::run() {
   size_t evil_at = kNone;
   int evil_depth = 0;
   size_t first = i;
+  bool top_comma = false;  // a ',' outside any parenthesis the input opened
+  int min_depth = 0;       // below 0: the input closed parentheses the application opened
 
+  bool bool_found = false;  // some logic operator got a condition as its right side
+  // An invalid continuation means the database would reject the query: not an injection,
+  // unless a complete boolean condition came first and the parse stopped on SQL syntax this
+  // parser does not model (a keyword), not on prose (two words in a row).
+  auto stop = [&](std::string_view reason, size_t j) {
+    const SqlToken* t = at(j);
+    bool sqlish = t != nullptr && (t->type == T::kUnion || t->type == T::kStatement ||
+                                   t->type == T::kKeyword || t->type == T::kLParen);
+    if (bool_found && sqlish) return flag("boolean condition, then unparsed SQL", j);
+    return pass(reason, j);
+  };
   for (; i < n_; ++i) {
+    if (logic_at != kNone && bool_rhs) bool_found = true;
     const SqlToken* t = toks_[i];
     const SqlToken* prev = i > 0 ? toks_[i - 1] : nullptr;
     bool alias_now = false;
@@ -266,8 +312,8 @@ SqliVerdict Parser::run() {
           if (t->keyword == K::kValue) {
             if (logic_at != kNone && (word(t, "TRUE") || word(t, "FALSE"))) bool_rhs = true;
             st = St::kAfter;
-          } else if (t->keyword != K::kPrefix) {
-            return pass("keyword where an operand belongs", i);
+          } else if (t->keyword != K::kPrefix && !(word(t, "WHEN") && word(prev, "CASE"))) {
+            return stop("keyword where an operand belongs", i);
           }
           break;
         case T::kFunction:
@@ -276,7 +322,7 @@ SqliVerdict Parser::run() {
             evil_at = i;
             evil_depth = depth;
           }
-          if (!is(at(i + 1), T::kLParen)) return pass("call without arguments", i);
+          if (!is(at(i + 1), T::kLParen)) return stop("call without arguments", i);
           break;
         case T::kLParen:
           ++depth;
@@ -286,7 +332,7 @@ SqliVerdict Parser::run() {
           }
           break;
         case T::kRParen:
-          if (!is(prev, T::kLParen)) return pass("')' where an operand belongs", i);
+          if (!is(prev, T::kLParen)) return stop("')' where an operand belongs", i);
           --depth;
           st = St::kAfter;
           if (evil_at != kNone && depth == evil_depth)
@@ -297,7 +343,7 @@ SqliVerdict Parser::run() {
               (is(prev, T::kLParen) || is(prev, T::kComma) || word(prev, "SELECT"))) {
             st = St::kAfter;
           } else if (t->text != "-" && t->text != "+" && t->text != "~") {
-            return pass("operator where an operand belongs", i);
+            return stop("operator where an operand belongs", i);
           }
           break;
         case T::kNot:
@@ -305,30 +351,34 @@ SqliVerdict Parser::run() {
         case T::kStatement:
           if (i == first && !quoted_) {
             if (statement_is_strong(i, true)) return flag("SQL statement", i);
-            return pass("incomplete statement", i);
+            return stop("incomplete statement", i);
           }
           if (word(t, "SELECT") && is(prev, T::kLParen)) {
             in_statement = true;
             break;
           }
-          return pass("statement keyword where an operand belongs", i);
+          return stop("statement keyword where an operand belongs", i);
         default:
-          return pass("token where an operand belongs", i);
+          return stop("token where an operand belongs", i);
       }
     } else {  // St::kAfter: an operand is complete
       switch (t->type) {
         case T::kOperator:
-          if (t->text == "~") return pass("unary operator after an operand", i);
-          if (logic_at != kNone) bool_rhs = true;
+          if (t->text == "~") return stop("unary operator after an operand", i);
+          // "' or ''-'": arithmetic after a quote break. Bare, "80% ACRYLIC AND 20% WOOL" is
+          // arithmetic too, so there only comparisons and calls make a condition.
+          if (logic_at != kNone && quoted_) bool_rhs = true;
           st = St::kOperand;
           break;
         case T::kCompare:
           compare_seen = true;
+          if (logic_at == kNone) compare_before_logic = true;
+          if (!is_alpha_word(t->text)) symbolic_compare = true;
           if (logic_at != kNone) bool_rhs = true;
           st = St::kOperand;
           break;
         case T::kNot:
-          if (!is(at(i + 1), T::kCompare)) return pass("NOT after an operand", i);
+          if (!is(at(i + 1), T::kCompare)) return stop("NOT after an operand", i);
           break;
         case T::kLogic:
           logic_at = i;
@@ -337,10 +387,12 @@ SqliVerdict Parser::run() {
           break;
         case T::kRParen:
           --depth;
+          if (depth < min_depth) min_depth = depth;
           if (evil_at != kNone && depth == evil_depth)
             return flag("dangerous function call", evil_at);
           break;
         case T::kComma:
+          if (depth == 0 && !in_statement) top_comma = true;
           st = St::kOperand;
           break;
         case T::kSemicolon: {
@@ -354,34 +406,45 @@ SqliVerdict Parser::run() {
           if (is(at(j), T::kStatement) && statement_is_strong(j, false)) {
             return flag("stacked query", j);
           }
-          return pass("';' not followed by a statement", j);
+          return stop("';' not followed by a statement", j);
         }
         case T::kUnion: {
           size_t j = i + 1;
           if (word(at(j), "ALL") || word(at(j), "DISTINCT")) ++j;
           while (is(at(j), T::kLParen)) ++j;
-          if (word(at(j), "SELECT") && select_is_strong(j, false)) return flag("UNION SELECT", i);
-          return pass("UNION without a SELECT", i);
+          // After a number, string or ')' (not a word: "best union select deals") the UNION
+          // already is structure; any select list completes it.
+          bool after_word = is(prev, T::kBareword) && !quoted_;
+          if (word(at(j), "SELECT") &&
+              (select_is_strong(j, false) || (!after_word && is_operand(at(j + 1))))) {
+            return flag("UNION SELECT", i);
+          }
+          return stop("UNION without a SELECT", i);
         }
         case T::kStatement:
-          // MSSQL runs "... 'x' exec xp_cmdshell ..." as a batch, no ';' needed.
-          if (statement_is_strong(i, false)) return flag("stacked statement", i);
-          return pass("statement keyword after an operand", i);
+          // MSSQL runs "... 'x' exec xp_cmdshell ..." as a batch, no ';' needed. Bare, a word
+          // before the statement keyword is prose ("Please select pair #1").
+          if (!quoted_ && !(is(prev, T::kNumber) || is(prev, T::kRParen) || is(prev, T::kString))) {
+            return stop("statement keyword after a word", i);
+          }
+          if (statement_is_strong(i, !quoted_)) return flag("stacked statement", i);
+          return stop("statement keyword after an operand", i);
         case T::kKeyword:
           switch (t->keyword) {
             case K::kAs:
               if (is(at(i + 1), T::kBareword) || is(at(i + 1), T::kString)) {
                 ++i;
               } else {
-                return pass("AS without alias", i);
+                return stop("AS without alias", i);
               }
               break;
             case K::kOrderGroup:
-              if (!word(at(i + 1), "BY")) return pass("ORDER/GROUP without BY", i);
+              if (!word(at(i + 1), "BY")) return stop("ORDER/GROUP without BY", i);
               ++i;
               if (is(at(i + 1), T::kNumber) || (is(at(i + 1), T::kBareword) && quoted_)) {
                 order_probe = true;
               }
+              in_statement = true;  // "ORDER BY 1,2,3": a list
               st = St::kOperand;
               break;
             case K::kClose:
@@ -398,7 +461,7 @@ SqliVerdict Parser::run() {
               st = St::kOperand;
               break;
             default:
-              return pass("keyword after an operand", i);
+              return stop("keyword after an operand", i);
           }
           break;
         case T::kBareword:
@@ -408,31 +471,53 @@ SqliVerdict Parser::run() {
             alias_now = true;
             break;
           }
-          return pass("two operands in a row", i);
+          return stop("two operands in a row", i);
         case T::kDot:
           if (!t->has(kSqlFlagSpaceBefore) && !at_end(i + 1) &&
               !at(i + 1)->has(kSqlFlagSpaceBefore)) {
             st = St::kOperand;
             break;
           }
-          return pass("stray '.'", i);
+          return stop("stray '.'", i);
         default:
-          return pass("two operands in a row", i);
+          return stop("two operands in a row", i);
       }
     }
     prev_alias = alias_now;
   }
 done:
+  if (logic_at != kNone && bool_rhs) bool_found = true;
   if (evil_at != kNone) return flag("dangerous function call", evil_at);
   if (!quoted_ && st == St::kOperand && trailing_comment_ == nullptr) {
     return pass("expression incomplete", n_);
   }
-  if (logic_at != kNone && bool_rhs) {
+  // A value list "a, b OR c = d" is only SQL inside an IN (...) / VALUES (...) the application
+  // opened, i.e. when the input also closes that parenthesis.
+  if (top_comma && min_depth >= 0) return pass("comma-separated words", n_);
+  if (bool_found) {
     return flag(quoted_ ? "boolean condition after a quote break" : "boolean condition", logic_at);
+  }
+  // Bare "1 = 1 OR 1": a comparison, then logic, led by a number or parenthesis (prose leads
+  // with a word: "E = mc2 or so").
+  if (!quoted_ && logic_at != kNone && compare_before_logic &&
+      (is(at(0), T::kNumber) || is(at(0), T::kLParen) || is(at(0), T::kRParen))) {
+    return flag("boolean condition", logic_at);
+  }
+  // "A' < 'B", "x' OR 'y": the input closed the literal, added an operator, and re-opened a
+  // literal for the application's closing quote: balanced quotes around new structure.
+  // Only symbolic comparisons ('"LIKE" STAMP' is a quoted word) and, for logic, only single
+  // quotes (search boxes join "phrases" and "phrases") with something in the re-opened literal.
+  const SqlToken* last = at(n_ - 1);
+  if (quoted_ && last != nullptr && last->has(kSqlFlagClosedByApp)) {
+    if (symbolic_compare) return flag("comparison between re-balanced quotes", n_);
+    if (logic_at != kNone && toks_[0]->text.back() == '\'' && last->text.size() > 1) {
+      return flag("boolean operator between re-balanced quotes", logic_at);
+    }
   }
   if (order_probe) return flag("ORDER BY / GROUP BY probe", n_);
   if (quoted_ && trailing_comment_ != nullptr &&
-      (blank_comment(trailing_comment_->text) || compare_seen || logic_at != kNone || terminated)) {
+      ((blank_comment(trailing_comment_->text) && !prose_quote()) || compare_seen ||
+       logic_at != kNone || terminated)) {
     return flag("comment truncates the query after a quote break", n_);
   }
   return pass("no SQL structure", n_);

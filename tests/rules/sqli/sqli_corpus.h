@@ -44,15 +44,17 @@ inline int hexval(char c) {
   return -1;
 }
 
-inline std::string url_decode_once(const std::string& in) {
+// plus_is_space: form encoding ('+' for space). A line that already holds a raw space was not
+// form-encoded, so its '+' is a real plus ("1+1").
+inline std::string url_decode_once(const std::string& in, bool plus_is_space) {
   std::string out;
   out.reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() + 0 && i + 2 <= in.size() - 1 && hexval(in[i + 1]) >= 0 &&
+    if (in[i] == '%' && i + 2 < in.size() && hexval(in[i + 1]) >= 0 &&
         hexval(in[i + 2]) >= 0) {
       out += static_cast<char>(hexval(in[i + 1]) * 16 + hexval(in[i + 2]));
       i += 2;
-    } else if (in[i] == '+') {
+    } else if (in[i] == '+' && plus_is_space) {
       out += ' ';
     } else {
       out += in[i];
@@ -63,8 +65,9 @@ inline std::string url_decode_once(const std::string& in) {
 
 inline std::string decode_corpus_input(const std::string& line) {
   std::string s = unescape_corpus_line(line);
+  bool plus_is_space = s.find(' ') == std::string::npos;
   for (int round = 0; round < 3; ++round) {
-    std::string d = url_decode_once(s);
+    std::string d = url_decode_once(s, plus_is_space);
     if (d == s) break;
     s = d;
   }
