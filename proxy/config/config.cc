@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <cstdlib>
+#include <sstream>
 #include <system_error>
 
 #include "proxy/config/reader.h"
@@ -112,16 +114,46 @@ void apply_env(const EnvLookup& env, Reader& r, Config& c) {
   });
 }
 
+// Records where each document starts; ignores everything else.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  std::vector<YAML::Mark> starts;
+};
+
+// Anything after the first document is an error. Not YAML::LoadAll: on a stray flow token at the
+// top level (a file starting with ',') yaml-cpp 0.7's parser stops advancing and LoadAll loops
+// allocating empty documents until memory runs out (found by fuzz_proxy_config). Load() returns a
+// null document for such input, which would silently mean "all defaults"; this bounded second
+// pass catches it.
+void check_single_document(const std::string& text, Reader& r) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts events;
+  if (!parser.HandleNextDocument(events)) return;
+  if (!parser.HandleNextDocument(events)) return;
+  YAML::Mark at = events.starts.empty() ? YAML::Mark::null_mark() : events.starts.back();
+  r.error_at(at, "unexpected content after the first YAML document (one document per file)");
+}
+
 void parse_yaml(std::string_view yaml, Reader& r, Config& c) {
   // yaml-cpp reports errors by throwing; nothing of it escapes this function.
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
-    if (docs.size() > 1) {
-      r.error_at(docs[1].Mark(), "only one YAML document is allowed");
-      return;
-    }
-    if (docs.empty() || docs[0].IsNull()) return;  // empty file: all defaults
-    const YAML::Node& root = docs[0];
+    const std::string text(yaml);
+    YAML::Node root = YAML::Load(text);
+    check_single_document(text, r);
+    if (!r.ok() || root.IsNull()) return;  // empty file: all defaults
     if (!root.IsMap()) {
       r.error_at(root.Mark(),
                  "the top level must be a map of sections, got " + std::string(node_kind(root)));

@@ -200,7 +200,8 @@ Result<HostPort> parse_host_port(std::string_view text, AddressUse use) {
   if (!split_number(port_text, &port, &suffix, &overflow) || !suffix.empty()) {
     return make_error("invalid port in " + shown);
   }
-  const uint64_t min_port = use == AddressUse::kListener ? 0 : 1;
+  // Listeners (proxy and admin) may ask for an ephemeral port (0): tests and side-by-side runs.
+  const uint64_t min_port = use == AddressUse::kOrigin ? 1 : 0;
   if (overflow || port < min_port || port > 65535) {
     return make_error("port must be between " + std::to_string(min_port) + " and 65535 in " +
                       shown);

@@ -28,7 +28,7 @@ Result<uint64_t> parse_size(std::string_view text);
 // Where an address is used decides what it may contain.
 enum class AddressUse : uint8_t {
   kListener,  // IP literal (or "*", "", "localhost"); port 0..65535 (0 = ephemeral)
-  kAdmin,     // IP literal (or "*", "", "localhost"); port 1..65535
+  kAdmin,     // IP literal (or "*", "", "localhost"); port 0..65535 (0 = ephemeral)
   kOrigin,    // IP literal or DNS name; port 1..65535
 };
 // "host:port" or "[v6]:port". A bare IPv6 without brackets is rejected (ambiguous).
