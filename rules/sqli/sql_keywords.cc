@@ -58,6 +58,7 @@ constexpr Entry kRaw[] = {
     {"MERGE", T::kStatement, K::kNone},
     {"DBCC", T::kStatement, K::kNone},
     {"USE", T::kStatement, K::kNone},
+    {"WHILE", T::kStatement, K::kNone},
     {"IF", T::kStatement, K::kFunc},
     {"REPLACE", T::kStatement, K::kFunc},
     // Comparison keywords.

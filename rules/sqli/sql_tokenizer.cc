@@ -259,6 +259,17 @@ bool SqlTokenizer::next(SqlToken& out) {
       scan_number(out, start);
       return true;
     }
+    if (c == '\\' && c1 == 'N') {  // MySQL's \N is NULL
+      finish(out, start, start + 2, T::kKeyword);
+      out.keyword = K::kValue;
+      return true;
+    }
+    if (c == 0xE2 && c1 == 0x80 && pos_ + 2 < n) {
+      // U+2000..U+203F: dashes, curly quotes, primes, bullets. Punctuation, not letters
+      // ("' or 1=1 –" pasted from a word processor).
+      finish(out, start, start + 3, T::kUnknown);
+      return true;
+    }
     if (is_word_start(c)) {
       // String prefixes: N'..' (MSSQL national), E'..' (PostgreSQL escape), X'..', B'..',
       // and MySQL charset introducers _utf8'..'.

@@ -92,6 +92,7 @@ class Parser {
            word(t, "WHERE") || word(t, "AS");
   }
   bool select_is_strong(size_t j, bool strict) const;
+  size_t find_dangerous_call() const;
   // The quote that broke out follows a space inside the input ("SOAP 1 '#"): that is how
   // prose opens a quotation, while a payload closes the literal right after its value
   // ("admin'--") or starts with the quote ("'--").
@@ -131,14 +132,20 @@ bool Parser::select_is_strong(size_t j, bool strict) const {
               word(item, "CURRENT_DATABASE");
   } else if (item->type == T::kString || item->type == T::kBareword) {
     strong = continues_list(k + 1);
+    // "select top 1 name ':' pass from users": a FROM clause later completes it.
+    for (size_t m = k + 1; !strong && m < n_; ++m) {
+      if (word(at(m), "FROM") && is_operand(at(m + 1))) strong = true;
+    }
   }
   if (!strong) return false;
   if (!strict || telling || trailing_comment_ != nullptr) return true;
   // A bare "SELECT COUNT(*)" is a phrase an admin UI may send; a full statement with FROM or a
   // terminator is not.
   const SqlToken* last = at(n_ - 1);
-  if (last->keyword == K::kClause || last->type == T::kLogic || last->type == T::kCompare) {
-    return false;  // "select x from y where": a phrase, not a statement
+  bool word_item = item->type == T::kBareword || item->type == T::kString;
+  if (word_item &&
+      (last->keyword == K::kClause || last->type == T::kLogic || last->type == T::kCompare)) {
+    return false;  // "select x from y where": a phrase about SQL, not a statement
   }
   for (size_t m = k; m < n_; ++m) {
     if (is(at(m), T::kSemicolon)) return true;
@@ -214,7 +221,7 @@ bool Parser::statement_is_strong(size_t j, bool strict) const {
   if (word(s, "GOTO")) {
     return is(a, T::kBareword) && (ends(j + 2) || is(b, T::kStatement));
   }
-  if (word(s, "IF")) {
+  if (word(s, "IF") || word(s, "WHILE")) {
     // MSSQL "IF (cond) WAITFOR DELAY ...": an IF alone is too common in prose and code.
     if (word(a, "EXISTS") || (is(a, T::kNot) && word(b, "EXISTS"))) return true;
     if (strict) return false;
@@ -236,7 +243,54 @@ bool Parser::statement_is_strong(size_t j, bool strict) const {
   return false;
 }
 
+// A dangerous call (SLEEP, BENCHMARK, LOAD_FILE...) with well-formed arguments is structure
+// wherever it sits: nobody types "sleep(5)" or "load_file('/etc/passwd')" as a value, while
+// prose that mentions sleep fails the argument check ("sleep(8 hours)").
+size_t Parser::find_dangerous_call() const {
+  for (size_t j = 0; j + 1 < n_; ++j) {
+    if (toks_[j]->type != T::kFunction || toks_[j]->keyword != K::kEvilFunc) continue;
+    if (!is(at(j + 1), T::kLParen)) continue;
+    int depth = 0;
+    bool want_operand = true;
+    for (size_t k = j + 1; k < n_; ++k) {
+      const SqlToken* t = toks_[k];
+      if (t->type == T::kLParen) {
+        ++depth;
+        want_operand = true;
+        continue;
+      }
+      if (t->type == T::kRParen) {
+        if (want_operand && !is(toks_[k - 1], T::kLParen)) break;
+        if (--depth == 0) return j;
+        want_operand = false;
+        continue;
+      }
+      if (want_operand) {
+        if (t->type == T::kFunction) continue;  // '(' follows
+        if (is_operand(t) || t->keyword == K::kValue) {
+          want_operand = false;
+        } else if (word(t, "SELECT") || t->keyword == K::kPrefix || t->type == T::kNot ||
+                   (t->type == T::kOperator &&
+                    (t->text == "-" || t->text == "+" || t->text == "*"))) {
+          want_operand = t->text == "*" ? false : true;
+        } else {
+          break;
+        }
+      } else if (t->type == T::kComma || t->type == T::kOperator || t->type == T::kCompare ||
+                 t->type == T::kLogic || t->keyword == K::kClause || t->keyword == K::kAs) {
+        want_operand = true;
+      } else {
+        break;
+      }
+    }
+  }
+  return kNone;
+}
+
 SqliVerdict Parser::run() {
+  if (size_t d = find_dangerous_call(); d != kNone && (!quoted_ || d > 0)) {
+    return flag("dangerous function call", d);
+  }
   size_t i = 0;
   if (quoted_) {
     if (n_ == 0 || toks_[0]->has(kSqlFlagUnterminated))
@@ -271,6 +325,7 @@ SqliVerdict Parser::run() {
   bool compare_seen = false;  // a comparison after the break
   bool compare_before_logic = false;
   bool symbolic_compare = false;  // = < > <> ... (not LIKE / IS)
+  bool operator_seen = false;     // a binary arithmetic / bitwise operator
   bool order_probe = false;
   bool terminated = false;  // ';' with nothing after
   bool in_statement = false;
@@ -287,8 +342,9 @@ SqliVerdict Parser::run() {
   // parser does not model (a keyword), not on prose (two words in a row).
   auto stop = [&](std::string_view reason, size_t j) {
     const SqlToken* t = at(j);
-    bool sqlish = t != nullptr && (t->type == T::kUnion || t->type == T::kStatement ||
-                                   t->type == T::kKeyword || t->type == T::kLParen);
+    bool sqlish =
+        t != nullptr && (t->type == T::kUnion || t->type == T::kStatement ||
+                         t->type == T::kKeyword || t->type == T::kLParen || t->type == T::kUnknown);
     if (bool_found && sqlish) return flag("boolean condition, then unparsed SQL", j);
     return pass(reason, j);
   };
@@ -303,8 +359,16 @@ SqliVerdict Parser::run() {
           if (logic_at != kNone && quoted_) bool_rhs = true;
           st = St::kAfter;
           break;
-        case T::kString:
         case T::kBareword:
+          // After a quote break and a logic operator, "or json_valid (id)" is a call to a
+          // function this tokenizer does not know.
+          if (quoted_ && logic_at != kNone && is(at(i + 1), T::kLParen)) {
+            bool_rhs = true;
+            break;  // stays in operand state: '(' follows
+          }
+          st = St::kAfter;
+          break;
+        case T::kString:
         case T::kVariable:
           st = St::kAfter;
           break;
@@ -365,6 +429,7 @@ SqliVerdict Parser::run() {
       switch (t->type) {
         case T::kOperator:
           if (t->text == "~") return stop("unary operator after an operand", i);
+          operator_seen = true;
           // "' or ''-'": arithmetic after a quote break. Bare, "80% ACRYLIC AND 20% WOOL" is
           // arithmetic too, so there only comparisons and calls make a condition.
           if (logic_at != kNone && quoted_) bool_rhs = true;
@@ -403,8 +468,15 @@ SqliVerdict Parser::run() {
             i = j;
             goto done;
           }
-          if (is(at(j), T::kStatement) && statement_is_strong(j, false)) {
+          if (is(at(j), T::kStatement) &&
+              (statement_is_strong(j, false) ||
+               (quoted_ && word(at(j), "SELECT") && is_operand(at(j + 1))))) {
             return flag("stacked query", j);
+          }
+          // "; sleep(5)" (MySQL DO-less call in a multi-statement API, PostgreSQL SELECT-less
+          // call in some drivers).
+          if (is(at(j), T::kFunction) && at(j)->keyword == K::kEvilFunc) {
+            return flag("stacked dangerous call", j);
           }
           return stop("';' not followed by a statement", j);
         }
@@ -415,8 +487,11 @@ SqliVerdict Parser::run() {
           // After a number, string or ')' (not a word: "best union select deals") the UNION
           // already is structure; any select list completes it.
           bool after_word = is(prev, T::kBareword) && !quoted_;
+          // Quoted, "' union select" may end the input: the application's closing quote
+          // then supplies the select list.
           if (word(at(j), "SELECT") &&
-              (select_is_strong(j, false) || (!after_word && is_operand(at(j + 1))))) {
+              (select_is_strong(j, false) || (!after_word && is_operand(at(j + 1))) ||
+               (quoted_ && at_end(j + 1)))) {
             return flag("UNION SELECT", i);
           }
           return stop("UNION without a SELECT", i);
@@ -508,13 +583,25 @@ done:
   // Only symbolic comparisons ('"LIKE" STAMP' is a quoted word) and, for logic, only single
   // quotes (search boxes join "phrases" and "phrases") with something in the re-opened literal.
   const SqlToken* last = at(n_ - 1);
-  if (quoted_ && last != nullptr && last->has(kSqlFlagClosedByApp)) {
-    if (symbolic_compare) return flag("comparison between re-balanced quotes", n_);
+  bool single = quoted_ && toks_[0]->text.back() == '\'';
+  if (quoted_ && last != nullptr && last->has(kSqlFlagClosedByApp) &&
+      last->text.find_first_not_of(last->text[0]) != std::string_view::npos) {
+    if (symbolic_compare || (single && (compare_seen || operator_seen))) {
+      return flag("operator between re-balanced quotes", n_);
+    }
     if (logic_at != kNone && toks_[0]->text.back() == '\'' && last->text.size() > 1) {
       return flag("boolean operator between re-balanced quotes", logic_at);
     }
   }
   if (order_probe) return flag("ORDER BY / GROUP BY probe", n_);
+  // Bare: a complete expression with operators, then a comment that cuts the rest of the
+  // query ("-1) -- ", "(1 OR 'b') --"). A lone value before "--" is not ("foo--").
+  // The comment must stand apart: "1611-IioXXIG1ti8rspL2vbXFy--" is an identifier.
+  if (!quoted_ && trailing_comment_ != nullptr && blank_comment(trailing_comment_->text) &&
+      (trailing_comment_->has(kSqlFlagSpaceBefore) || is(at(n_ - 1), T::kRParen)) &&
+      st == St::kAfter && (operator_seen || compare_seen || logic_at != kNone || min_depth < 0)) {
+    return flag("expression, then a comment truncating the query", n_);
+  }
   if (quoted_ && trailing_comment_ != nullptr &&
       ((blank_comment(trailing_comment_->text) && !prose_quote()) || compare_seen ||
        logic_at != kNone || terminated)) {
