@@ -133,7 +133,15 @@ bool has_js_statement(std::string_view s, size_t from) {
                           next == '(' || next == '!')) {
       return true;
     }
-    if ((w == "while" || w == "for" || w == "if") && next == '(') return true;
+    // Loops and branches need a body after the condition, so "Thanks; for (almost) all" in prose
+    // does not count: `while(true){}`, `if (x) return`, `for(;;);`.
+    if ((w == "while" || w == "for" || w == "if") && next == '(') {
+      size_t close = s.find(')', n);
+      if (close != std::string_view::npos && close - n <= 64) {
+        size_t b = skip_ws(s, close + 1);
+        if (b < s.size() && (s[b] == '{' || s[b] == ';' || word_at(s, b, "return"))) return true;
+      }
+    }
     if (w == "do" && next == '{') return true;
     if (w == "function" && (next == '(' || is_ident_start(next))) return true;
     if ((w == "this" || w == "db" || w == "process") && e < s.size() && s[e] == '.') return true;

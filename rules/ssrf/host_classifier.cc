@@ -119,9 +119,18 @@ bool in_list(std::string_view name, const std::string_view (&list)[N]) {
 
 // Names that resolve to loopback on common systems (/etc/hosts of Debian, RHEL, Alpine).
 constexpr std::string_view kLoopbackNames[] = {
-    "localhost",      "localhost.localdomain",   "localhost4",    "localhost4.localdomain4",
-    "localhost6",     "localhost6.localdomain6", "ip6-localhost", "ip6-loopback",
-    "ipv6-localhost", "ipv6-loopback",           "loopback",
+    "localhost",
+    "localhost.localdomain",
+    "localhost4",
+    "localhost4.localdomain4",
+    "localhost6",
+    "localhost6.localdomain6",
+    "ip6-localhost",
+    "ip6-loopback",
+    "ipv6-localhost",
+    "ipv6-loopback",
+    "loopback",
+    "spoofed.burpcollaborator.net",  // public name answering 127.0.0.1, a classic SSRF probe
 };
 
 // Public wildcard DNS names that answer 127.0.0.1 for every subdomain (well known, stable).
@@ -139,9 +148,10 @@ constexpr std::string_view kInternalZones[] = {
 // Cloud metadata services reachable by name. Single-label ones are only trusted in URLs.
 constexpr std::string_view kMetadataNames[] = {
     "metadata.goog",      "metadata.packet.net",        "metadata.platformequinix.com",
-    "kubernetes.default", "instance-data.ec2.internal",
+    "kubernetes.default", "instance-data.ec2.internal", "metadata.tencentyun.com",
 };
-constexpr std::string_view kSingleLabelMetadataNames[] = {"metadata", "instance-data"};
+constexpr std::string_view kSingleLabelMetadataNames[] = {"metadata", "instance-data",
+                                                          "rancher-metadata"};
 
 // Services that exist to bounce a server-side request to an internal address (DNS rebinding,
 // redirect-to-anything). Any URL at them is an SSRF probe.

@@ -226,7 +226,9 @@ bool in_net(uint32_t addr, uint32_t net, int prefix) {
 std::string_view classify_ipv4(uint32_t a) {
   // Exact cloud metadata endpoints first: the most valuable SSRF targets get the clearest reason.
   if (a == ip(169, 254, 169, 254) || a == ip(169, 254, 170, 2) || a == ip(169, 254, 169, 123) ||
-      a == ip(100, 100, 100, 200) || a == ip(192, 0, 0, 192)) {
+      a == ip(100, 100, 100, 200) || a == ip(192, 0, 0, 192) ||
+      // Azure WireServer: a public address that Azure VMs reach as an internal platform service.
+      a == ip(168, 63, 129, 16)) {
     return "cloud metadata endpoint";
   }
   struct Range {
