@@ -78,6 +78,29 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// Index of the first element > x (std::upper_bound), written so the loop body compiles to a
+// conditional move: the trip count depends only on n, which avoids a mispredicted branch per
+// level (the search direction is data-dependent and random for real traffic).
+bool le(uint32_t a, uint32_t b) { return a <= b; }
+bool le(const U128& a, const U128& b) {
+  // As one 128-bit integer compare (cmp/sbb): branch-free, unlike the lexicographic <=>.
+  using u128 = unsigned __int128;
+  return ((u128{a.hi} << 64) | a.lo) <= ((u128{b.hi} << 64) | b.lo);
+}
+
+template <typename T>
+size_t upper_bound_index(const std::vector<T>& v, const T& x) {
+  size_t len = v.size();
+  if (len == 0) return 0;
+  const T* base = v.data();
+  while (len > 1) {
+    size_t half = len / 2;
+    base = le(base[half], x) ? base + half : base;
+    len -= half;
+  }
+  return static_cast<size_t>(base - v.data()) + (le(*base, x) ? 1 : 0);
+}
+
 }  // namespace
 
 Result<Cidr> Cidr::parse(std::string_view text) {
@@ -203,19 +226,15 @@ CidrSet CidrSet::merge(const CidrSet& a, const CidrSet& b) {
 }
 
 bool CidrSet::contains(const IpAddress& addr) const {
+  // The candidate is the last range starting at or before addr.
   if (addr.is_v4()) {
     uint32_t v = addr.v4();
-    // First range starting after v; the candidate is the one before it.
-    auto it = std::upper_bound(v4_first_.begin(), v4_first_.end(), v);
-    if (it == v4_first_.begin()) return false;
-    size_t i = static_cast<size_t>(it - v4_first_.begin()) - 1;
-    return v <= v4_last_[i];
+    size_t i = upper_bound_index(v4_first_, v);
+    return i != 0 && v <= v4_last_[i - 1];
   }
   U128 v = to_u128(addr);
-  auto it = std::upper_bound(v6_first_.begin(), v6_first_.end(), v);
-  if (it == v6_first_.begin()) return false;
-  size_t i = static_cast<size_t>(it - v6_first_.begin()) - 1;
-  return v <= v6_last_[i];
+  size_t i = upper_bound_index(v6_first_, v);
+  return i != 0 && v <= v6_last_[i - 1];
 }
 
 size_t CidrSet::memory_bytes() const {

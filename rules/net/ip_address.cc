@@ -1,5 +1,6 @@
 #include "rules/net/ip_address.h"
 
+#include <endian.h>
 #include <netinet/in.h>
 
 #include <cstring>
@@ -193,15 +194,15 @@ uint32_t IpAddress::v4() const {
 }
 
 uint64_t IpAddress::hi() const {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | bytes[i];
-  return v;
+  uint64_t v;
+  std::memcpy(&v, bytes.data(), 8);
+  return be64toh(v);
 }
 
 uint64_t IpAddress::lo() const {
-  uint64_t v = 0;
-  for (int i = 8; i < 16; ++i) v = (v << 8) | bytes[i];
-  return v;
+  uint64_t v;
+  std::memcpy(&v, bytes.data() + 8, 8);
+  return be64toh(v);
 }
 
 size_t IpAddress::format(char (&out)[kMaxTextLength]) const {
