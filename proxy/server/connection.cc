@@ -186,12 +186,20 @@ bool Connection::try_parse_head() {
     reset_request_state();
     runtime_ = worker_.acquire_runtime();
     phase_ = Phase::kHead;
+    head_scanned_ = 0;
     ctx_.start = std::chrono::steady_clock::now();
     arm_timer(runtime_->config.timeouts.request_head);
   }
   const http::ParseLimits& limits = runtime_->parse_limits;
   size_t n = std::min<size_t>(len, limits.max_head_bytes);
   const char* p = reinterpret_cast<const char*>(evbuffer_pullup(in, static_cast<ev_ssize_t>(n)));
+  // Only re-parse when the new bytes can change the outcome (a line ended or a limit was
+  // crossed): a head trickled in byte by byte must not cost O(n^2) scans.
+  if (!http::needs_reparse(std::string_view(p, n), head_scanned_, limits)) {
+    head_scanned_ = n;
+    return false;
+  }
+  head_scanned_ = n;
   http::RequestHead head;
   http::ParseError err;
   http::ParseStatus st = http::parse_request(std::string_view(p, n), limits, worker_.header_storage(),
@@ -649,15 +657,15 @@ void Connection::pump_response_body() {
           return;
         }
         if (!step.data.empty()) {
-          add_chunk_header(out, step.data.size());
+          if (resp_chunk_to_client_) add_chunk_header(out, step.data.size());
           evbuffer_add(out, step.data.data(), step.data.size());
-          evbuffer_add(out, "\r\n", 2);
+          if (resp_chunk_to_client_) evbuffer_add(out, "\r\n", 2);
           ctx_.response_body_bytes += step.data.size();
           worker_.metrics().add(worker_.metrics().bytes_out, step.data.size());
         }
         if (step.consumed > 0) evbuffer_drain(in, step.consumed);
         if (resp_chunked_.done()) {
-          evbuffer_add(out, "0\r\n\r\n", 5);
+          if (resp_chunk_to_client_) evbuffer_add(out, "0\r\n\r\n", 5);
           if (evbuffer_get_length(in) > 0) resp_keep_alive_ = false;
           resp_phase_ = RespPhase::kDone;
           finish_exchange();

@@ -114,6 +114,7 @@ class Connection {
   bool response_bytes_sent_ = false;
   uint16_t resp_status_ = 0;
   uint64_t upstream_bytes_seen_ = 0;
+  size_t head_scanned_ = 0;  // input bytes seen by the last incomplete parse
 };
 
 }  // namespace portcullis::server

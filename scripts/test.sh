@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls exactly this):
+#   1. installs the packages the build and the tests need (idempotent);
+#   2. starts the services the integration tests talk to, on loopback only, and stops them at exit;
+#   3. Release build: unit + integration tests (ctest);
+#   4. ASan+UBSan build: unit tests;
+#   5. libFuzzer targets, each run briefly on its seed corpus.
+# FUZZ_SECONDS (default 20) sets the time per fuzz target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+scripts/install-deps.sh test
+
+services_dir=$(mktemp -d /tmp/portcullis-services-XXXXXX)
+cleanup() {
+  scripts/services.sh stop "$services_dir" || true
+  rm -rf "$services_dir"
+}
+trap cleanup EXIT
+scripts/services.sh start "$services_dir"
+export PORTCULLIS_SERVICES_DIR="$services_dir"
+
+echo "== release build"
+scripts/build.sh release
+echo "== unit and integration tests (release)"
+(cd build && ctest --output-on-failure -j 2)
+
+echo "== unit tests under ASan+UBSan"
+scripts/build.sh asan
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -L unit -j 2)
+
+echo "== fuzzers"
+scripts/build.sh fuzz
+"$root/scripts/run-fuzzers.sh" "$root/build-fuzz" "${FUZZ_SECONDS:-20}"
