@@ -59,6 +59,7 @@ constexpr Entry kRaw[] = {
     {"DBCC", T::kStatement, K::kNone},
     {"USE", T::kStatement, K::kNone},
     {"WHILE", T::kStatement, K::kNone},
+    {"PRINT", T::kStatement, K::kNone},
     {"IF", T::kStatement, K::kFunc},
     {"REPLACE", T::kStatement, K::kFunc},
     // Comparison keywords.

@@ -170,7 +170,9 @@ void SqlTokenizer::scan_number(SqlToken& out, size_t start) {
                    wc.type == T::kCompare || wc.keyword == K::kClause ||
                    wc.keyword == K::kOrderGroup;
     if (!keyword) {
-      scan_word(out, start);  // "1foo", "5desc", "1D0AA": an identifier (MySQL allows that)
+      // "1foo", "5desc", "1.2eill": an identifier (MySQL allows digits first).
+      finish(out, start, k, T::kBareword);
+      if (k < n && in_[k] == '(') out.type = T::kFunction;
       return;
     }
   }
@@ -208,6 +210,18 @@ bool SqlTokenizer::scan_operator(SqlToken& out, size_t start) {
 }
 
 bool SqlTokenizer::next(SqlToken& out) {
+  bool first = first_;
+  if (!next_token(out)) return false;
+  if (out.text.empty() && !first) {
+    // Defensive: every token after the context literal consumes input, so the scan always
+    // terminates even if a scanner above mis-handles some byte sequence.
+    if (pos_ >= in_.size()) return false;
+    finish(out, pos_, pos_ + 1, T::kUnknown);
+  }
+  return true;
+}
+
+bool SqlTokenizer::next_token(SqlToken& out) {
   if (first_) {
     first_ = false;
     scan_string(out, 0, 0, opt_.open_quote, /*context_open=*/true);

@@ -34,6 +34,7 @@ class SqlTokenizer {
   bool next(SqlToken& out);
 
  private:
+  bool next_token(SqlToken& out);
   void skip_space();
   void scan_string(SqlToken& out, size_t start, size_t body, char quote, bool context_open);
   void scan_word(SqlToken& out, size_t start);

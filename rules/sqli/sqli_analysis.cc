@@ -117,6 +117,10 @@ bool Parser::select_is_strong(size_t j, bool strict) const {
     if (word(at(k), "TOP") && is(at(k + 1), T::kNumber)) ++k;
     ++k;
   }
+  while (at(k) != nullptr && at(k)->type == T::kOperator &&
+         (at(k)->text == "-" || at(k)->text == "+")) {
+    ++k;  // "select -1", "select -sin(1)"
+  }
   const SqlToken* item = at(k);
   if (item == nullptr) return false;
   bool strong = false;
@@ -133,8 +137,11 @@ bool Parser::select_is_strong(size_t j, bool strict) const {
   } else if (item->type == T::kString || item->type == T::kBareword) {
     strong = continues_list(k + 1);
     // "select top 1 name ':' pass from users": a FROM clause later completes it.
+    // Not "(select one from the list)": the table name must end the clause.
     for (size_t m = k + 1; !strong && m < n_; ++m) {
-      if (word(at(m), "FROM") && is_operand(at(m + 1))) strong = true;
+      if (word(at(m), "FROM") && is_operand(at(m + 1)) && !is(at(m + 2), T::kBareword)) {
+        strong = true;
+      }
     }
   }
   if (!strong) return false;
@@ -142,7 +149,7 @@ bool Parser::select_is_strong(size_t j, bool strict) const {
   // A bare "SELECT COUNT(*)" is a phrase an admin UI may send; a full statement with FROM or a
   // terminator is not.
   const SqlToken* last = at(n_ - 1);
-  bool word_item = item->type == T::kBareword || item->type == T::kString;
+  bool word_item = item->type == T::kBareword;
   if (word_item &&
       (last->keyword == K::kClause || last->type == T::kLogic || last->type == T::kCompare)) {
     return false;  // "select x from y where": a phrase about SQL, not a statement
@@ -189,6 +196,7 @@ bool Parser::statement_is_strong(size_t j, bool strict) const {
   if (word(s, "EXEC") || word(s, "EXECUTE")) {
     if (a == nullptr) return false;
     if (a->type == T::kVariable) return true;
+    if (word(a, "AS") && (word(b, "LOGIN") || word(b, "USER"))) return true;
     if (a->type == T::kLParen) return is(b, T::kVariable) || is(b, T::kString);
     if (a->type == T::kBareword || a->type == T::kFunction || a->type == T::kString) {
       if (a->keyword == K::kEvilFunc) return true;
@@ -206,7 +214,11 @@ bool Parser::statement_is_strong(size_t j, bool strict) const {
   if (word(s, "SHUTDOWN")) return ends(j + 1) || word(a, "WITH");
   if (word(s, "WAITFOR")) return (word(a, "DELAY") || word(a, "TIME")) && is(b, T::kString);
   if (word(s, "CALL")) return is(a, T::kFunction);
-  if (word(s, "LOAD")) return (word(a, "DATA") || word(a, "XML")) && word(b, "INFILE");
+  if (word(s, "LOAD")) {
+    return (word(a, "DATA") || word(a, "XML")) &&
+           (word(b, "INFILE") || (word(b, "LOCAL") && word(at(j + 3), "INFILE")));
+  }
+  if (word(s, "PRINT")) return (is(a, T::kString) || is(a, T::kVariable)) && ends(j + 2);
   if (word(s, "COPY")) return is(a, T::kBareword) && (word(b, "FROM") || word(b, "TO"));
   if (word(s, "SHOW")) {
     return (word(a, "TABLES") || word(a, "DATABASES") || word(a, "GRANTS") ||
@@ -214,10 +226,13 @@ bool Parser::statement_is_strong(size_t j, bool strict) const {
            (ends(j + 2) || word(b, "FROM") || word(b, "LIKE"));
   }
   if (word(s, "BEGIN")) {
+    if (word(a, "TRY") || word(a, "TRAN") || word(a, "TRANSACTION")) {
+      return is(b, T::kStatement) && statement_is_strong(j + 2, strict);
+    }
     return (is(a, T::kStatement) && statement_is_strong(j + 1, strict)) ||
            (a != nullptr && a->keyword == K::kEvilFunc);
   }
-  if (word(s, "USE")) return is(a, T::kBareword) && ends(j + 2);
+  if (word(s, "USE")) return is(a, T::kBareword) && (ends(j + 2) || is(b, T::kStatement));
   if (word(s, "GOTO")) {
     return is(a, T::kBareword) && (ends(j + 2) || is(b, T::kStatement));
   }
@@ -303,6 +318,11 @@ SqliVerdict Parser::run() {
       }
       return pass("nothing after the quote break", n_);
     }
+  }
+  // "9999' (select count(*) from ...)": a subquery right after the break. Not valid SQL
+  // there, but nothing else explains a quote break followed by "(SELECT".
+  if (quoted_ && is(at(1), T::kLParen) && word(at(2), "SELECT") && select_is_strong(2, false)) {
+    return flag("subquery after a quote break", 2);
   }
   enum class St { kOperand, kAfter };
   St st = St::kOperand;
@@ -421,6 +441,10 @@ SqliVerdict Parser::run() {
             in_statement = true;
             break;
           }
+          if (!word(t, "SELECT")) {  // "show", "use", "load"...: identifiers here
+            st = St::kAfter;
+            break;
+          }
           return stop("statement keyword where an operand belongs", i);
         default:
           return stop("token where an operand belongs", i);
@@ -436,6 +460,7 @@ SqliVerdict Parser::run() {
           st = St::kOperand;
           break;
         case T::kCompare:
+          if (word(t, "SOUNDS") && word(at(i + 1), "LIKE")) ++i;
           compare_seen = true;
           if (logic_at == kNone) compare_before_logic = true;
           if (!is_alpha_word(t->text)) symbolic_compare = true;
@@ -475,7 +500,7 @@ SqliVerdict Parser::run() {
           }
           // "; sleep(5)" (MySQL DO-less call in a multi-statement API, PostgreSQL SELECT-less
           // call in some drivers).
-          if (is(at(j), T::kFunction) && at(j)->keyword == K::kEvilFunc) {
+          if (is(at(j), T::kFunction) && (at(j)->keyword == K::kEvilFunc || word(at(j), "IF"))) {
             return flag("stacked dangerous call", j);
           }
           return stop("';' not followed by a statement", j);
@@ -491,7 +516,7 @@ SqliVerdict Parser::run() {
           // then supplies the select list.
           if (word(at(j), "SELECT") &&
               (select_is_strong(j, false) || (!after_word && is_operand(at(j + 1))) ||
-               (quoted_ && at_end(j + 1)))) {
+               ((quoted_ || !after_word) && at_end(j + 1)))) {
             return flag("UNION SELECT", i);
           }
           return stop("UNION without a SELECT", i);
@@ -584,12 +609,15 @@ done:
   // quotes (search boxes join "phrases" and "phrases") with something in the re-opened literal.
   const SqlToken* last = at(n_ - 1);
   bool single = quoted_ && toks_[0]->text.back() == '\'';
+  // "'AND'", "'='": the input starts by closing the literal, so even an empty re-opened literal
+  // counts; otherwise it must hold something ("DK'*" is just quotes).
   if (quoted_ && last != nullptr && last->has(kSqlFlagClosedByApp) &&
-      last->text.find_first_not_of(last->text[0]) != std::string_view::npos) {
+      (toks_[0]->text.size() == 1 ||
+       last->text.find_first_not_of(last->text[0]) != std::string_view::npos)) {
     if (symbolic_compare || (single && (compare_seen || operator_seen))) {
       return flag("operator between re-balanced quotes", n_);
     }
-    if (logic_at != kNone && toks_[0]->text.back() == '\'' && last->text.size() > 1) {
+    if (logic_at != kNone && single && (last->text.size() > 1 || toks_[0]->text.size() == 1)) {
       return flag("boolean operator between re-balanced quotes", logic_at);
     }
   }
@@ -599,7 +627,9 @@ done:
   // The comment must stand apart: "1611-IioXXIG1ti8rspL2vbXFy--" is an identifier.
   if (!quoted_ && trailing_comment_ != nullptr && blank_comment(trailing_comment_->text) &&
       (trailing_comment_->has(kSqlFlagSpaceBefore) || is(at(n_ - 1), T::kRParen)) &&
-      st == St::kAfter && (operator_seen || compare_seen || logic_at != kNone || min_depth < 0)) {
+      st == St::kAfter &&
+      (operator_seen || compare_seen || logic_at != kNone || min_depth < 0 ||
+       is(at(0), T::kLParen))) {
     return flag("expression, then a comment truncating the query", n_);
   }
   if (quoted_ && trailing_comment_ != nullptr &&

@@ -31,14 +31,14 @@ struct Expectation {
 constexpr Expectation kAttacks[] = {
     {"libinjection/attack-sqli.txt", 95.5}, {"payloadsallthethings/attack-sqli.txt", 89.5},
     {"fuzzdb/attack-sqli.txt", 77.5},       {"aikido-zen/attack-sqli.txt", 65},
-    {"coreruleset/attack-sqli.txt", 31},  {"blns/attack-sqli.txt", 99},
+    {"coreruleset/attack-sqli.txt", 31},    {"blns/attack-sqli.txt", 99},
 };
 
 constexpr Expectation kBenign[] = {
     {"libinjection/benign-sqli.txt", 0.5}, {"coreruleset/benign-sqli.txt", 5.5},
-    {"aikido-zen/benign-sqli.txt", 1},   {"fortunes-prose/benign-generic.txt", 0.05},
+    {"aikido-zen/benign-sqli.txt", 1},     {"fortunes-prose/benign-generic.txt", 0.05},
     {"blns/benign-generic.txt", 0.5},      {"coreruleset/benign-generic.txt", 1},
-    {"coreruleset/benign-xss.txt", 1},   {"coreruleset/benign-shell.txt", 1},
+    {"coreruleset/benign-xss.txt", 1},     {"coreruleset/benign-shell.txt", 1},
 };
 
 class SqliCorpus : public ::testing::Test {
