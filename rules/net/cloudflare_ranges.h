@@ -13,7 +13,8 @@ namespace portcullis::net {
 std::string_view cloudflare_ips_v4_text();
 std::string_view cloudflare_ips_v6_text();
 
-// Both lists parsed and merged into one set; taken is the older of the two files' dates.
+// Both lists parsed and merged into one set; taken is the older of the two files' dates (unset
+// if either file lacks the header).
 // Fails only if the shipped data is broken (a test keeps it from being).
 Result<RangeFile> cloudflare_ranges();
 
