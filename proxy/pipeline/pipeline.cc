@@ -30,16 +30,19 @@ Verdict Pipeline::on_request_head(RequestContext& ctx) const {
   return Verdict::Continue();
 }
 
-bool Pipeline::wants_body(const RequestContext& ctx) const {
+uint64_t Pipeline::wants_body(const RequestContext& ctx) const {
+  uint64_t most = 0;
   for (const Entry& e : entries_) {
-    if (e.mode != config::StageMode::kOff && e.stage->wants_body(ctx)) return true;
+    if (e.mode == config::StageMode::kOff) continue;
+    uint64_t n = e.stage->wants_body(ctx);
+    if (n > most) most = n;
   }
-  return false;
+  return most;
 }
 
 Verdict Pipeline::on_body_chunk(RequestContext& ctx, std::string_view chunk, bool last) const {
   for (const Entry& e : entries_) {
-    if (e.mode == config::StageMode::kOff || !e.stage->wants_body(ctx)) continue;
+    if (e.mode == config::StageMode::kOff || e.stage->wants_body(ctx) == 0) continue;
     Verdict v = apply(ctx, e, e.stage->on_body_chunk(ctx, chunk, last));
     if (!v.is_continue()) return v;
   }
@@ -52,7 +55,8 @@ void Pipeline::on_complete(const RequestContext& ctx) const {
   }
 }
 
-Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg) {
+Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg,
+                                                 const Services& services) {
   std::vector<Pipeline::Entry> entries;
   // Phase order (DESIGN.md): origin_lock, access_lists, rate_limit, inspection, custom_rules.
   // request_limits runs first of all: it is cheap and rejects what no later stage should parse.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "proxy/config/config.h"
+#include "proxy/pipeline/services.h"
 #include "proxy/pipeline/stage.h"
 #include "rules/base/result.h"
 
@@ -24,7 +25,8 @@ class Pipeline {
   // is recorded in ctx (monitored_block) and the request continues. The first enforcing stage
   // that blocks ends the phase; its name and reason are recorded in ctx.
   Verdict on_request_head(RequestContext& ctx) const;
-  bool wants_body(const RequestContext& ctx) const;
+  // The largest wants_body() of the active stages (0: nobody inspects the body).
+  uint64_t wants_body(const RequestContext& ctx) const;
   Verdict on_body_chunk(RequestContext& ctx, std::string_view chunk, bool last) const;
   void on_complete(const RequestContext& ctx) const;
 
@@ -37,6 +39,7 @@ class Pipeline {
 };
 
 // Builds the pipeline in its fixed phase order from a validated config.
-Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg);
+Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg,
+                                                 const Services& services);
 
 }  // namespace portcullis::pipeline

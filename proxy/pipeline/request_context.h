@@ -1,31 +1,83 @@
 // RequestContext: the one per-request object passed through the pipeline phases (Pingora style).
-// It only points at the parsed head (views into the connection's read buffer, valid during
-// on_request_head) and carries small per-request facts; each stage keeps its own data elsewhere.
+// It points at the parsed head (views into the connection's buffers, valid during
+// on_request_head and, for requests whose body a stage holds, during on_body_chunk) and carries
+// small, bounded per-request facts that later stages, the forwarder and the audit stream read.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "proxy/http/request_parser.h"
+#include "rules/detect/finding.h"
 
 namespace portcullis::pipeline {
 
+// One detector finding, with where in the request it was found (e.g. "query:id",
+// "body.json:user.name", "header:user-agent"). Fixed size: no allocation per finding.
+struct Detection {
+  static constexpr size_t kMaxLocation = 95;
+  static constexpr size_t kMaxExcerpt = 127;
+  rules::Finding finding;
+  std::string_view stage;  // string literal: the stage that recorded it
+  bool blocked = false;    // false: monitor mode / detect-only
+  char location_buf[kMaxLocation + 1] = {};
+  uint8_t location_len = 0;
+  char excerpt_buf[kMaxExcerpt + 1] = {};  // the decoded input, truncated (redaction is the sink's job)
+  uint8_t excerpt_len = 0;
+
+  std::string_view location() const { return {location_buf, location_len}; }
+  std::string_view excerpt() const { return {excerpt_buf, excerpt_len}; }
+  void set_location(std::string_view s) {
+    location_len = static_cast<uint8_t>(s.size() < kMaxLocation ? s.size() : kMaxLocation);
+    std::memcpy(location_buf, s.data(), location_len);
+  }
+  void set_excerpt(std::string_view s) {
+    excerpt_len = static_cast<uint8_t>(s.size() < kMaxExcerpt ? s.size() : kMaxExcerpt);
+    std::memcpy(excerpt_buf, s.data(), excerpt_len);
+  }
+};
+
 struct RequestContext {
-  const http::RequestHead* head = nullptr;  // valid during on_request_head only
-  std::string_view peer_ip;                 // socket peer, text form
-  std::string_view client_ip;               // resolved client address (peer unless a trusted proxy says otherwise)
+  static constexpr size_t kMaxDetections = 4;
+  static constexpr size_t kMaxStripHeaders = 4;
+
+  const http::RequestHead* head = nullptr;
+  std::string_view peer_ip;    // socket peer, text form (connection-owned storage)
+  std::string_view client_ip;  // resolved client address; a stage that changes it points it at client_ip_buf
+  char client_ip_buf[46] = {};
   std::string_view request_id;
   bool tls = false;
   std::chrono::steady_clock::time_point start;
+
+  // Header names (lowercase string literals or config-owned strings) a stage wants removed
+  // before forwarding, e.g. the origin-lock shared secret.
+  std::array<std::string_view, kMaxStripHeaders> strip_headers{};
+  uint8_t num_strip_headers = 0;
+  bool add_strip_header(std::string_view lowercase_name) {
+    if (num_strip_headers == kMaxStripHeaders) return false;
+    strip_headers[num_strip_headers++] = lowercase_name;
+    return true;
+  }
+
+  // Findings, first kMaxDetections kept; total counts all of them.
+  std::array<Detection, kMaxDetections> detections{};
+  uint8_t num_detections = 0;
+  uint16_t total_detections = 0;
+  Detection* add_detection() {
+    ++total_detections;
+    return num_detections < kMaxDetections ? &detections[num_detections++] : nullptr;
+  }
 
   // Filled as the request progresses, read by on_complete (audit, metrics).
   uint16_t response_status = 0;
   uint64_t request_body_bytes = 0;
   uint64_t response_body_bytes = 0;
-  std::string_view blocked_by;     // stage name, empty if not blocked
+  std::string_view blocked_by;  // stage name, empty if not blocked
   std::string_view block_reason;
-  bool monitored_block = false;    // a stage in monitor mode would have blocked
+  bool monitored_block = false;  // a stage in monitor mode would have blocked
 };
 
 }  // namespace portcullis::pipeline

@@ -1,10 +1,14 @@
 // Stage: one step of the request pipeline, built once from validated config and const on the data
 // path (Envoy filter / HAProxy filter lifecycle). The pipeline calls the phases in order:
 //   on_request_head  -> decide on method, target and headers (must not block: no I/O)
-//   on_body_chunk    -> only when wants_body(); a chunk at a time, never the whole body
+//   on_body_chunk    -> only when wants_body() > 0: the connection holds the first wants_body()
+//                       bytes of the body (bounded) and calls this once with them before anything
+//                       is forwarded; last == true when that is the whole body, false when it is
+//                       a prefix (the rest then streams through uninspected). ctx.head stays valid.
 //   on_complete      -> always, also after errors and local responses (logging, audit, metrics)
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "proxy/config/config.h"
@@ -18,7 +22,8 @@ class Stage {
   virtual ~Stage() = default;
   virtual std::string_view name() const = 0;
   virtual Verdict on_request_head(RequestContext& ctx) const = 0;
-  virtual bool wants_body(const RequestContext& ctx) const { return false; }
+  // How many body bytes this stage wants to see before the request is forwarded (0: none).
+  virtual uint64_t wants_body(const RequestContext& ctx) const { return 0; }
   virtual Verdict on_body_chunk(RequestContext& ctx, std::string_view chunk, bool last) const {
     return Verdict::Continue();
   }

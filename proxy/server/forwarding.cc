@@ -67,6 +67,11 @@ void serialize_request_head(const http::RequestHead& h, const ForwardRequestInfo
       continue;  // regenerated below
     }
     if (check_connection && named_in_connection(h.headers, h.num_headers, hd.name)) continue;
+    bool stripped = false;
+    for (size_t k = 0; k < info.num_strip && !stripped; ++k) {
+      stripped = http::iequals(hd.name, info.strip[k]);
+    }
+    if (stripped) continue;
     if (http::iequals(hd.name, "x-forwarded-for")) {
       if (xff_written) continue;
       // Merge every X-Forwarded-For line into one list and append the client (RFC 7239 style).
@@ -95,7 +100,11 @@ void serialize_request_head(const http::RequestHead& h, const ForwardRequestInfo
     append_header(out, "Connection", "upgrade");
     append_header(out, "Upgrade", upgrade_value);
   }
-  if (info.chunked_body) {
+  if (info.has_override_length) {
+    out.append("Content-Length: ");
+    append_uint(out, info.override_length);
+    out.append("\r\n");
+  } else if (info.chunked_body) {
     append_header(out, "Transfer-Encoding", "chunked");
   } else if (h.framing == http::BodyFraming::kContentLength) {
     out.append("Content-Length: ");

@@ -17,6 +17,12 @@ struct ForwardRequestInfo {
   bool tls = false;             // X-Forwarded-Proto
   bool chunked_body = false;    // re-chunked by the proxy
   bool upgrade = false;         // keep Connection: upgrade + Upgrade
+  // Extra header names (lowercase) to drop, e.g. the origin-lock secret.
+  const std::string_view* strip = nullptr;
+  size_t num_strip = 0;
+  // When a held, fully read body is forwarded with a Content-Length the proxy computed.
+  bool has_override_length = false;
+  uint64_t override_length = 0;
 };
 
 // Hop-by-hop per RFC 9110 7.6.1, plus the headers the proxy regenerates itself.

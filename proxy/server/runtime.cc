@@ -23,7 +23,8 @@ Status resolve_host_port(const config::HostPort& hp, sockaddr_storage& out, sock
   return Status::Ok();
 }
 
-Result<std::shared_ptr<const Runtime>> build_runtime(config::Config cfg, uint64_t generation) {
+Result<std::shared_ptr<const Runtime>> build_runtime(config::Config cfg, uint64_t generation,
+                                                     const pipeline::Services& services) {
   auto rt = std::make_shared<Runtime>();
   rt->generation = generation;
   Status s = resolve_host_port(cfg.upstream.address, rt->origin_addr, rt->origin_addr_len);
@@ -31,7 +32,7 @@ Result<std::shared_ptr<const Runtime>> build_runtime(config::Config cfg, uint64_
   rt->parse_limits.max_head_bytes = cfg.limits.max_head_bytes;
   rt->parse_limits.max_headers = cfg.limits.max_headers;
   rt->parse_limits.max_target_bytes = cfg.limits.max_target_bytes;
-  auto p = pipeline::build_pipeline(cfg);
+  auto p = pipeline::build_pipeline(cfg, services);
   if (!p) return p.error();
   rt->pipeline = std::move(p.value());
   rt->config = std::move(cfg);

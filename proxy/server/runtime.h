@@ -25,7 +25,8 @@ struct Runtime {
 };
 
 // Validates what the config loader cannot (address resolution) and builds the pipeline.
-Result<std::shared_ptr<const Runtime>> build_runtime(config::Config cfg, uint64_t generation);
+Result<std::shared_ptr<const Runtime>> build_runtime(config::Config cfg, uint64_t generation,
+                                                     const pipeline::Services& services);
 
 // Resolves a numeric or DNS host:port (once, at load) into a socket address.
 Status resolve_host_port(const config::HostPort& hp, sockaddr_storage& out, socklen_t& len);

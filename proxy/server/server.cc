@@ -88,7 +88,7 @@ Result<std::unique_ptr<Server>> Server::create(Options opts) {
   std::unique_ptr<Server> s(new Server(std::move(opts)));
   auto cfg = s->load_config();
   if (!cfg) return cfg.error();
-  auto rt = build_runtime(std::move(cfg.value()), ++s->generation_);
+  auto rt = build_runtime(std::move(cfg.value()), ++s->generation_, s->services_);
   if (!rt) return rt.error();
   s->runtime_ = rt.value();
   Status bs = s->bind_listeners(s->runtime_->config);
@@ -167,7 +167,7 @@ Status Server::reload() {
   }
   if (listeners_changed) PLOG_WARN("reload: 'listen' changed; takes effect on restart");
   cfg->listeners = old.listeners;
-  auto rt = build_runtime(std::move(cfg.value()), ++generation_);
+  auto rt = build_runtime(std::move(cfg.value()), ++generation_, services_);
   if (!rt) return rt.error();
   {
     std::lock_guard<std::mutex> lock(runtime_mu_);

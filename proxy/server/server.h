@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "proxy/config/config.h"
+#include "proxy/pipeline/services.h"
 #include "proxy/server/metrics.h"
 #include "proxy/server/runtime.h"
 #include "rules/base/result.h"
@@ -56,6 +57,7 @@ class Server {
   std::vector<std::vector<int>> worker_fds_;
   std::unique_ptr<AdminServer> admin_;
   BlockCounters blocks_;
+  pipeline::Services services_;  // long-lived, shared by every Runtime snapshot
   std::vector<event*> events_;
   event* drain_check_ = nullptr;
   event* probe_timer_ = nullptr;
