@@ -340,8 +340,8 @@ Decoded Decoder::decode(std::string_view raw, const DecodeOptions& opts) {
     auto apply = [&](auto&& fn) {
       std::string& dst = next_buffer();
       uint32_t f = fn(cur, &dst);
+      result.flags |= f;  // e.g. kInvalidUtf8 is raised even when nothing changed
       if (dst.size() != cur.size() || std::memcmp(dst.data(), cur.data(), cur.size()) != 0) {
-        result.flags |= f;
         cur = dst;
         changed = true;
         return true;

@@ -107,11 +107,12 @@ bool istarts_with(std::string_view s, std::string_view p) {
 struct Word {
   char norm[kMaxWord];
   size_t len = 0;
-  bool quoted = false;     // some part was quoted
-  bool var_only = false;   // the word is just an expansion ($CMD, $@)
-  bool has_glob = false;   // unquoted ? * [ (pathname expansion)
-  bool has_subst = false;  // contained $(...) or `...`
-  bool split = false;      // quoting, escaping or an empty expansion inside the word (w'h'o)
+  bool quoted = false;        // some part was quoted
+  bool var_only = false;      // the word is just an expansion ($CMD, $@)
+  bool has_glob = false;      // unquoted ? * [ (pathname expansion)
+  bool has_subst = false;     // contained $(...) or `...`
+  bool split = false;         // quoting, escaping or an empty expansion inside the word (w'h'o)
+  bool fully_quoted = false;  // one quoted string from the first to the last byte ("x y")
 
   std::string_view view() const { return {norm, len}; }
   void push(char c) {
@@ -119,7 +120,7 @@ struct Word {
   }
   void clear() {
     len = 0;
-    quoted = var_only = has_glob = has_subst = split = false;
+    quoted = var_only = has_glob = has_subst = split = fully_quoted = false;
   }
 };
 
@@ -170,14 +171,19 @@ Strength command_strength(const Word& w) {
 bool shell_like_arg(const Word& w) {
   std::string_view s = w.view();
   if (s.empty()) return w.has_subst;
-  if (s.size() >= 2 && s[0] == '-' && (is_alpha(s[1]) || s[1] == '-' || is_digit(s[1])))
+  if (s.size() >= 2 && s[0] == '-' &&
+      (is_alpha(s[1]) || is_digit(s[1]) || (s[1] == '-' && s.size() > 2 && is_alpha(s[2]))))
     return true;
   if (s[0] == '/' || s[0] == '~' || s.substr(0, 2) == "./" || s.substr(0, 3) == "../") return true;
-  if (s.size() >= 3 && is_alpha(s[0]) && s[1] == ':' && (s[2] == '\\' || s[2] == '/')) return true;
+  // A drive ("C:", "C:\x"; the shell ate the backslashes, cmd.exe would not).
+  if (s.size() >= 2 && is_alpha(s[0]) && s[1] == ':' &&
+      (s.size() == 2 || !is_alpha(s[2]) || w.quoted))
+    return true;
+  if (s.find("://") != std::string_view::npos) return true;  // a URL to fetch
   bool digits = true;
   for (char c : s) digits &= is_digit(c) || c == '.';
   if (digits) return true;
-  return w.has_subst || w.has_glob || w.var_only;
+  return w.has_subst || w.var_only;
 }
 
 bool system_path(std::string_view s) {
@@ -381,6 +387,13 @@ class Analyzer {
     if (st == Strength::kNone) return;
     const Word* arg = cmd + 1 < n ? &words[cmd + 1] : nullptr;
     bool evidence = arg != nullptr && shell_like_arg(*arg);
+    for (size_t k = cmd + 2; k < n; ++k) {
+      std::string_view v = words[k].view();
+      bool number = !v.empty() && v.find_first_not_of("0123456789.") == std::string_view::npos;
+      evidence |= !number && shell_like_arg(words[k]);
+    }
+    // echo "x", grep 'password': a command word followed by one whole quoted argument.
+    bool quoted_arg = arg != nullptr && arg->fully_quoted;
     std::string_view name = words[cmd].view();
     if (in_subst) {
       flag("command substitution runs a command", name);
@@ -397,8 +410,9 @@ class Analyzer {
     }
     if (sep != Sep::kNone) {
       bool ends_with_sep = term != Tok::kEnd && term != Tok::kClose;
-      if (st == Strength::kStrong || evidence || sep == Sep::kStrong ||
-          (arg == nullptr && (ends_with_sep || glued))) {
+      bool alone = arg == nullptr;
+      if (evidence || sep == Sep::kStrong || quoted_arg || (st == Strength::kStrong && alone) ||
+          (alone && (ends_with_sep || glued))) {
         flag("command separator followed by a command", name);
         return;
       }
@@ -656,6 +670,8 @@ class Analyzer {
     }
     // A word: concatenation of unquoted, quoted and expanded parts up to a blank or operator.
     bool digits_only = true;
+    const size_t word_start = pos_;
+    const char open_quote = (c == '\'' || c == '"') ? c : 0;
     while (pos_ < s_.size() && !found_) {
       c = s_[pos_];
       if (is_blank(c) || is_operator(c)) break;
@@ -701,6 +717,12 @@ class Analyzer {
         w->push(c);
         ++pos_;
       }
+    }
+    if (open_quote != 0 && pos_ - word_start >= 2) {
+      // Closed right at the word's end, or left open at the end of the input (the app's own
+      // closing quote will close it).
+      size_t close = s_.find(open_quote, word_start + 1);
+      w->fully_quoted = close == pos_ - 1 || close == std::string_view::npos;
     }
     // "2>" / "2>&1": a file descriptor number glued to a redirection operator.
     if (digits_only && w->len > 0 && pos_ < s_.size() && (s_[pos_] == '>' || s_[pos_] == '<'))
