@@ -88,8 +88,8 @@ class Parser {
     if (t == nullptr) return trailing_comment_ != nullptr;
     return t->type == T::kComma || t->type == T::kSemicolon || t->type == T::kRParen ||
            t->type == T::kOperator || t->type == T::kCompare || t->type == T::kLogic ||
-           t->type == T::kUnion || word(t, "FROM") || word(t, "INTO") || word(t, "LIMIT") ||
-           word(t, "WHERE") || word(t, "AS");
+           t->type == T::kUnion || word(t, "INTO") || word(t, "LIMIT") || word(t, "WHERE") ||
+           word(t, "AS");
   }
   bool select_is_strong(size_t j, bool strict) const;
   size_t find_dangerous_call() const;
@@ -127,7 +127,11 @@ bool Parser::select_is_strong(size_t j, bool strict) const {
   bool telling = false;  // content an application would never send as a value
   if (item->type == T::kNumber || item->keyword == K::kValue || item->type == T::kVariable ||
       item->type == T::kLParen || (item->type == T::kOperator && item->text == "*")) {
-    strong = true;
+    // "(Select 2 items)": a value followed by a word is prose, not a select list.
+    const SqlToken* after = at(k + 1);
+    strong =
+        item->type == T::kLParen || after == nullptr ||
+        !(after->type == T::kBareword || after->type == T::kNumber || after->type == T::kString);
     telling = item->has(kSqlFlagSystemVar) || item->keyword == K::kValue;
   } else if (item->type == T::kFunction) {
     strong = true;
@@ -178,7 +182,7 @@ bool Parser::statement_is_strong(size_t j, bool strict) const {
   };
   if (word(s, "SELECT")) return select_is_strong(j, strict);
   if (word(s, "INSERT") || word(s, "REPLACE")) {
-    return word(a, "INTO") && is(b, T::kBareword) &&
+    return word(a, "INTO") && (is(b, T::kBareword) || is(b, T::kFunction)) &&
            (!strict || is(at(j + 3), T::kLParen) || word(at(j + 3), "VALUES") ||
             word(at(j + 3), "SELECT"));
   }
@@ -214,6 +218,11 @@ bool Parser::statement_is_strong(size_t j, bool strict) const {
   if (word(s, "SHUTDOWN")) return ends(j + 1) || word(a, "WITH");
   if (word(s, "WAITFOR")) return (word(a, "DELAY") || word(a, "TIME")) && is(b, T::kString);
   if (word(s, "CALL")) return is(a, T::kFunction);
+  if (word(s, "GRANT") || word(s, "REVOKE")) {  // "grant connect to name"
+    return a != nullptr &&
+           (a->type == T::kBareword || a->type == T::kKeyword || a->type == T::kStatement) &&
+           (word(b, "TO") || word(b, "ON") || word(b, "FROM"));
+  }
   if (word(s, "LOAD")) {
     return (word(a, "DATA") || word(a, "XML")) &&
            (word(b, "INFILE") || (word(b, "LOCAL") && word(at(j + 3), "INFILE")));

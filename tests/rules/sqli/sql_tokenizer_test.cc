@@ -66,6 +66,8 @@ TEST(SqlTokenizer, Numbers) {
   EXPECT_EQ(text("0xDEADbeef", 0), "0xDEADbeef");
   EXPECT_EQ(letters("1union"), "1U");  // MySQL splits number + keyword
   EXPECT_EQ(letters("1foo 5desc"), "nn");
+  EXPECT_EQ(letters("1.2eill"), "n");  // fuzzer regression: used to emit empty tokens
+  EXPECT_EQ(letters("\\N"), "k");      // MySQL NULL
 }
 
 TEST(SqlTokenizer, OperatorsAndLogic) {

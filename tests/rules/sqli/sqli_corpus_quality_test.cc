@@ -29,13 +29,13 @@ struct Expectation {
 };
 
 constexpr Expectation kAttacks[] = {
-    {"libinjection/attack-sqli.txt", 95.5}, {"payloadsallthethings/attack-sqli.txt", 89.5},
-    {"fuzzdb/attack-sqli.txt", 77.5},       {"aikido-zen/attack-sqli.txt", 65},
-    {"coreruleset/attack-sqli.txt", 31},    {"blns/attack-sqli.txt", 99},
+    {"libinjection/attack-sqli.txt", 98.3}, {"payloadsallthethings/attack-sqli.txt", 95},
+    {"fuzzdb/attack-sqli.txt", 87.5},       {"aikido-zen/attack-sqli.txt", 68},
+    {"coreruleset/attack-sqli.txt", 35},    {"blns/attack-sqli.txt", 99},
 };
 
 constexpr Expectation kBenign[] = {
-    {"libinjection/benign-sqli.txt", 0.5}, {"coreruleset/benign-sqli.txt", 5.5},
+    {"libinjection/benign-sqli.txt", 0.5}, {"coreruleset/benign-sqli.txt", 6},
     {"aikido-zen/benign-sqli.txt", 1},     {"fortunes-prose/benign-generic.txt", 0.05},
     {"blns/benign-generic.txt", 0.5},      {"coreruleset/benign-generic.txt", 1},
     {"coreruleset/benign-xss.txt", 1},     {"coreruleset/benign-shell.txt", 1},
