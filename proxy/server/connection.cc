@@ -56,6 +56,7 @@ Connection::Connection(Worker& worker, evutil_socket_t fd, const sockaddr* peer,
 }
 
 Connection::~Connection() {
+  if (held_body_ != nullptr) evbuffer_free(held_body_);
   if (upstream_ != nullptr) worker_.pool().discard(upstream_);
   if (runtime_ != nullptr) worker_.release_runtime(runtime_);
   if (timer_ != nullptr) event_free(timer_);
@@ -99,6 +100,8 @@ void Connection::reset_request_state() {
   client_keep_alive_ = true;
   retried_ = false;
   replay_head_.clear();
+  holding_ = false;
+  if (held_body_ != nullptr) evbuffer_drain(held_body_, evbuffer_get_length(held_body_));
   resp_phase_ = RespPhase::kAwaitHead;
   resp_framing_ = http::BodyFraming::kNone;
   resp_remaining_ = 0;
@@ -279,26 +282,38 @@ void Connection::process_head(const http::RequestHead& head) {
     return;
   }
   req_upgrade_ = head.upgrade && !has_body;
-
-  // Serialize the normalized head once; kept for a possible retry.
-  ForwardRequestInfo info;
-  info.client_ip = ctx_.client_ip;
-  info.request_id = ctx_.request_id;
-  info.chunked_body = head.framing == http::BodyFraming::kChunked;
-  info.upgrade = req_upgrade_;
-  serialize_request_head(head, info, replay_head_);
   bool expect_continue = head.expect_continue && has_body;
   if (head.framing == http::BodyFraming::kContentLength) req_remaining_ = head.content_length;
   req_body_done_ = !has_body;
-  if (head.framing == http::BodyFraming::kChunked) req_chunked_ = http::ChunkedDecoder(cfg.limits.max_body_bytes);
-  evbuffer_drain(in, head.head_bytes);  // the views in `head` are dead from here on
-  ctx_.head = nullptr;
-
+  if (head.framing == http::BodyFraming::kChunked) {
+    req_chunked_ = http::ChunkedDecoder(cfg.limits.max_body_bytes);
+  }
+  uint64_t want = has_body ? runtime_->pipeline->wants_body(ctx_) : 0;
   phase_ = Phase::kActive;
-  if (!start_upstream(false)) return;
   if (expect_continue) {
-    // We answer 100-continue ourselves once the stages passed; Expect is not forwarded.
+    // We answer 100-continue ourselves once the head passed the stages; Expect is not forwarded.
     evbuffer_add(bufferevent_get_output(client_), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+  }
+  if (want > 0) {
+    // A stage inspects the body before anything is forwarded: keep a stable copy of the head
+    // (the read buffer is about to move on) and hold up to `want` body bytes.
+    holding_ = true;
+    hold_limit_ = std::min<uint64_t>(want, cfg.limits.max_body_bytes);
+    held_head_.assign(reinterpret_cast<const char*>(evbuffer_pullup(in, head.head_bytes)),
+                      head.head_bytes);
+    held_headers_.resize(worker_.header_capacity());
+    http::ParseError err;
+    http::parse_request(held_head_, runtime_->parse_limits, held_headers_.data(),
+                        static_cast<uint32_t>(held_headers_.size()), held_req_, err);
+    ctx_.head = &held_req_;
+    if (held_body_ == nullptr) held_body_ = evbuffer_new();
+    evbuffer_drain(in, head.head_bytes);
+  } else {
+    holding_ = false;
+    serialize_head(head);
+    evbuffer_drain(in, head.head_bytes);  // the views in `head` are dead from here on
+    ctx_.head = nullptr;
+    if (!start_upstream(false)) return;
   }
   if (!req_body_done_) {
     timeval bt = to_timeval(cfg.timeouts.body_idle);
@@ -308,6 +323,66 @@ void Connection::process_head(const http::RequestHead& head) {
   } else {
     request_body_done();
   }
+}
+
+void Connection::serialize_head(const http::RequestHead& head, bool override_length,
+                                uint64_t length) {
+  // Serialize the normalized head once; kept for a possible retry.
+  ForwardRequestInfo info;
+  info.client_ip = ctx_.client_ip;
+  info.request_id = ctx_.request_id;
+  info.chunked_body = head.framing == http::BodyFraming::kChunked && !override_length;
+  info.has_override_length = override_length;
+  info.override_length = length;
+  info.upgrade = req_upgrade_;
+  info.strip = ctx_.strip_headers.data();
+  info.num_strip = ctx_.num_strip_headers;
+  serialize_request_head(head, info, replay_head_);
+}
+
+// The held body (or its first hold_limit_ bytes) goes to the stages once; then the request is
+// forwarded and the rest of the body, if any, streams.
+bool Connection::release_held_body(bool complete) {
+  size_t n = evbuffer_get_length(held_body_);
+  const char* p = reinterpret_cast<const char*>(evbuffer_pullup(held_body_, -1));
+  size_t shown = static_cast<size_t>(std::min<uint64_t>(n, hold_limit_));
+  pipeline::Verdict v =
+      runtime_->pipeline->on_body_chunk(ctx_, std::string_view(p, shown), complete);
+  if (ctx_.monitored_block || !v.is_continue()) {
+    worker_.blocks().add(ctx_.blocked_by, ctx_.block_reason, v.is_continue());
+  }
+  if (v.action == pipeline::Action::kClose) {
+    close_now();
+    return false;
+  }
+  if (v.action == pipeline::Action::kBlock) {
+    ctx_.head = nullptr;
+    char body[160];
+    int len = std::snprintf(body, sizeof(body), "Request blocked (%.*s). Request id: %.*s\n",
+                            static_cast<int>(v.reason.size()), v.reason.data(),
+                            static_cast<int>(ctx_.request_id.size()), ctx_.request_id.data());
+    send_local_response(v.status, std::string_view(body, static_cast<size_t>(len)), true);
+    return false;
+  }
+  holding_ = false;
+  bool chunked = req_framing_ == http::BodyFraming::kChunked;
+  // A chunked body read whole is forwarded with the exact length: simpler framing for the origin.
+  serialize_head(held_req_, chunked && complete, n);
+  ctx_.head = nullptr;
+  if (!start_upstream(false)) return false;
+  evbuffer* out = bufferevent_get_output(upstream_->bev);
+  if (chunked && !complete) {
+    add_chunk_header(out, n);
+    evbuffer_add_buffer(out, held_body_);
+    evbuffer_add(out, "\r\n", 2);
+  } else {
+    evbuffer_add_buffer(out, held_body_);
+  }
+  if (complete) {
+    request_body_done();
+    return false;
+  }
+  return true;
 }
 
 bool Connection::start_upstream(bool fresh_only) {
@@ -342,18 +417,24 @@ bool Connection::start_upstream(bool fresh_only) {
 }
 
 void Connection::pump_request_body() {
-  if (upstream_ == nullptr) return;
+  if (!holding_ && upstream_ == nullptr) return;
   evbuffer* in = bufferevent_get_input(client_);
-  evbuffer* out = bufferevent_get_output(upstream_->bev);
   const uint32_t high = runtime_->config.limits.buffer_bytes;
   if (req_framing_ == http::BodyFraming::kContentLength) {
     size_t avail = evbuffer_get_length(in);
-    size_t n = static_cast<size_t>(std::min<uint64_t>(avail, req_remaining_));
+    uint64_t room = req_remaining_;
+    if (holding_) room = std::min<uint64_t>(room, hold_limit_ - evbuffer_get_length(held_body_));
+    size_t n = static_cast<size_t>(std::min<uint64_t>(avail, room));
     if (n > 0) {
-      evbuffer_remove_buffer(in, out, n);
+      evbuffer_remove_buffer(in, holding_ ? held_body_ : bufferevent_get_output(upstream_->bev), n);
       req_remaining_ -= n;
       ctx_.request_body_bytes += n;
       worker_.metrics().add(worker_.metrics().bytes_in, n);
+    }
+    if (holding_ && (req_remaining_ == 0 || evbuffer_get_length(held_body_) >= hold_limit_)) {
+      if (!release_held_body(req_remaining_ == 0)) return;
+      pump_request_body();  // the rest of a longer body streams from here
+      return;
     }
     if (req_remaining_ == 0) {
       request_body_done();
@@ -381,17 +462,26 @@ void Connection::pump_request_body() {
         return;
       }
       if (!step.data.empty()) {
-        add_chunk_header(out, step.data.size());
-        evbuffer_add(out, step.data.data(), step.data.size());
-        evbuffer_add(out, "\r\n", 2);
+        if (holding_) {
+          evbuffer_add(held_body_, step.data.data(), step.data.size());
+        } else {
+          evbuffer* out = bufferevent_get_output(upstream_->bev);
+          add_chunk_header(out, step.data.size());
+          evbuffer_add(out, step.data.data(), step.data.size());
+          evbuffer_add(out, "\r\n", 2);
+        }
         ctx_.request_body_bytes += step.data.size();
       }
       if (step.consumed > 0) {
         worker_.metrics().add(worker_.metrics().bytes_in, step.consumed);
         evbuffer_drain(in, step.consumed);
       }
+      if (holding_ && (req_chunked_.done() || evbuffer_get_length(held_body_) >= hold_limit_)) {
+        if (!release_held_body(req_chunked_.done())) return;
+        continue;  // not done: keep streaming the rest
+      }
       if (req_chunked_.done()) {
-        evbuffer_add(out, "0\r\n\r\n", 5);
+        evbuffer_add(bufferevent_get_output(upstream_->bev), "0\r\n\r\n", 5);
         request_body_done();
         return;
       }
@@ -402,8 +492,10 @@ void Connection::pump_request_body() {
       }
     }
   }
+  if (holding_ || upstream_ == nullptr) return;
   // Backpressure towards a slow origin: stop reading the client until the upstream drains.
-  if (evbuffer_get_length(out) >= high && !client_read_paused_) {
+  if (evbuffer_get_length(bufferevent_get_output(upstream_->bev)) >= high &&
+      !client_read_paused_) {
     client_read_paused_ = true;
     bufferevent_disable(client_, EV_READ);
   }

@@ -10,6 +10,7 @@
 //   kClosing  flushing the last response, then close
 #pragma once
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "proxy/http/chunked_decoder.h"
 #include "proxy/http/request_parser.h"
@@ -59,6 +61,9 @@ class Connection {
   bool try_parse_head();
   void process_head(const http::RequestHead& head);
   bool start_upstream(bool fresh_only);
+  void serialize_head(const http::RequestHead& head, bool override_length = false,
+                      uint64_t length = 0);
+  bool release_held_body(bool complete);
   void pump_request_body();
   void request_body_done();
   void handle_upstream_input();
@@ -103,6 +108,14 @@ class Connection {
   bool completed_ = true;  // no exchange in progress
   bool client_read_paused_ = false;
   std::string replay_head_;  // the serialized head, kept for one idempotent retry
+
+  // Body held for stages that inspect it before forwarding (allocated only for such requests).
+  bool holding_ = false;
+  uint64_t hold_limit_ = 0;
+  std::string held_head_;                  // stable copy of the raw head
+  std::vector<http::Header> held_headers_;  // views into held_head_
+  http::RequestHead held_req_;
+  evbuffer* held_body_ = nullptr;
 
   // Response side.
   http::BodyFraming resp_framing_ = http::BodyFraming::kNone;
