@@ -8,35 +8,155 @@ namespace {
 
 constexpr int kMaxDepth = 4;        // nested $( ` levels analyzed
 constexpr size_t kMaxWord = 64;     // normalized word bytes kept (longer words are truncated)
-constexpr size_t kWordsPerCmd = 4;  // words of a simple command kept for the verdict
+constexpr size_t kWordsPerCmd = 8;  // words of a simple command kept for the verdict
 
 // Distinctive command names: seen right after a separator they mean a command runs.
-constexpr std::string_view kStrongCommands[] = {
-    "whoami",     "uname",     "ifconfig", "ipconfig",   "wget",     "curl",     "nc",
-    "ncat",       "netcat",    "bash",     "sh",         "zsh",      "ksh",      "csh",
-    "tcsh",       "dash",      "python",   "python2",    "python3",  "perl",     "ruby",
-    "php",        "lua",       "node",     "nodejs",     "telnet",   "nslookup", "netstat",
-    "systeminfo", "tasklist",  "taskkill", "powershell", "pwsh",     "cmd",      "wmic",
-    "certutil",   "bitsadmin", "regsvr32", "rundll32",   "mshta",    "cscript",  "wscript",
-    "netsh",      "gcc",       "chmod",    "chown",      "chgrp",    "useradd",  "usermod",
-    "userdel",    "rm",        "mv",       "cp",         "ls",       "ln",       "mkdir",
-    "rmdir",      "pwd",       "env",      "printenv",   "base64",   "xxd",      "hexdump",
-    "sudo",       "su",        "crontab",  "nmap",       "ssh",      "scp",      "sftp",
-    "tftp",       "socat",     "awk",      "gawk",       "sed",      "grep",     "egrep",
-    "fgrep",      "xargs",     "killall",  "pkill",      "shutdown", "reboot",   "halt",
-    "poweroff",   "iptables",  "mkfifo",   "mknod",      "dd",       "tar",      "gunzip",
-    "gzip",       "zcat",      "bzip2",    "unzip",      "openssl",  "uconv",    "flock",
-    "irb",        "busybox",   "nohup",    "id",         "lsof",     "sysinfo",  "hostname",
-    "ifup",       "passwd",    "getent",   "sqlite3",    "mysql"};
+constexpr std::string_view kStrongCommands[] = {"whoami",
+                                                "uname",
+                                                "ifconfig",
+                                                "ipconfig",
+                                                "wget",
+                                                "curl",
+                                                "nc",
+                                                "ncat",
+                                                "netcat",
+                                                "bash",
+                                                "sh",
+                                                "zsh",
+                                                "ksh",
+                                                "csh",
+                                                "tcsh",
+                                                "dash",
+                                                "python",
+                                                "python2",
+                                                "python3",
+                                                "perl",
+                                                "ruby",
+                                                "php",
+                                                "lua",
+                                                "node",
+                                                "nodejs",
+                                                "telnet",
+                                                "nslookup",
+                                                "netstat",
+                                                "systeminfo",
+                                                "tasklist",
+                                                "taskkill",
+                                                "powershell",
+                                                "pwsh",
+                                                "cmd",
+                                                "wmic",
+                                                "certutil",
+                                                "bitsadmin",
+                                                "regsvr32",
+                                                "rundll32",
+                                                "mshta",
+                                                "cscript",
+                                                "wscript",
+                                                "netsh",
+                                                "gcc",
+                                                "chmod",
+                                                "chown",
+                                                "chgrp",
+                                                "useradd",
+                                                "usermod",
+                                                "userdel",
+                                                "rm",
+                                                "mv",
+                                                "cp",
+                                                "ls",
+                                                "ln",
+                                                "mkdir",
+                                                "rmdir",
+                                                "pwd",
+                                                "env",
+                                                "printenv",
+                                                "base64",
+                                                "xxd",
+                                                "hexdump",
+                                                "sudo",
+                                                "su",
+                                                "crontab",
+                                                "nmap",
+                                                "ssh",
+                                                "scp",
+                                                "sftp",
+                                                "tftp",
+                                                "socat",
+                                                "awk",
+                                                "gawk",
+                                                "sed",
+                                                "grep",
+                                                "egrep",
+                                                "fgrep",
+                                                "xargs",
+                                                "killall",
+                                                "pkill",
+                                                "shutdown",
+                                                "reboot",
+                                                "halt",
+                                                "poweroff",
+                                                "iptables",
+                                                "mkfifo",
+                                                "mknod",
+                                                "dd",
+                                                "tar",
+                                                "gunzip",
+                                                "gzip",
+                                                "zcat",
+                                                "bzip2",
+                                                "unzip",
+                                                "openssl",
+                                                "uconv",
+                                                "flock",
+                                                "irb",
+                                                "busybox",
+                                                "nohup",
+                                                "id",
+                                                "lsof",
+                                                "sysinfo",
+                                                "hostname",
+                                                "ifup",
+                                                "passwd",
+                                                "getent",
+                                                "sqlite3",
+                                                "mysql",
+                                                "vim",
+                                                "nvim",
+                                                "iwr",
+                                                "iex",
+                                                "irm",
+                                                "perf",
+                                                "cpulimit",
+                                                "c89",
+                                                "c99",
+                                                "visudo",
+                                                "ansible",
+                                                "ansible-playbook",
+                                                "chef-client",
+                                                "kubectl",
+                                                "systemctl",
+                                                "apt-get",
+                                                "yum",
+                                                "dnf",
+                                                "pip",
+                                                "rmt-tar",
+                                                "rmt",
+                                                "mkpasswd",
+                                                "Invoke-WebRequest",
+                                                "Invoke-Expression",
+                                                "Start-Process",
+                                                "setsid"};
 
 // Command names that are also English words: they need a shell-like argument as well.
 constexpr std::string_view kWeakCommands[] = {
-    "cat",    "echo", "printf",  "sleep", "ping",    "time",   "date",   "find",  "sort", "more",
-    "less",   "head", "tail",    "test",  "read",    "kill",   "touch",  "type",  "dir",  "set",
-    "who",    "last", "look",    "make",  "file",    "wall",   "write",  "watch", "tee",  "which",
-    "locate", "expr", "eval",    "exec",  "exit",    "export", "source", "alias", "cd",   "top",
-    "free",   "df",   "du",      "mount", "lastlog", "finger", "mail",   "dig",   "host", "net",
-    "ps",     "vi",   "command", "pwd",   "sleep"};
+    "cat",    "echo",  "printf", "sleep",  "ping",    "time", "date", "find",    "sort",
+    "more",   "less",  "head",   "tail",   "test",    "read", "kill", "touch",   "type",
+    "dir",    "set",   "who",    "last",   "look",    "make", "file", "wall",    "write",
+    "watch",  "tee",   "which",  "locate", "expr",    "eval", "exec", "exit",    "export",
+    "source", "alias", "cd",     "top",    "free",    "df",   "du",   "mount",   "lastlog",
+    "finger", "mail",  "dig",    "host",   "net",     "ps",   "vi",   "command", "pwd",
+    "sleep",  "ex",    "trap",   "cc",     "service", "apt"};
 
 // cmd.exe commands; cmd.exe is case-insensitive, so these also match "Dir" or "NET".
 constexpr std::string_view kWindowsCommands[] = {
@@ -180,6 +300,7 @@ bool shell_like_arg(const Word& w) {
       (s.size() == 2 || !is_alpha(s[2]) || w.quoted))
     return true;
   if (s.find("://") != std::string_view::npos) return true;  // a URL to fetch
+  if (s.find("=/") != std::string_view::npos) return true;   // dd if=/etc/passwd, --x=/path
   bool digits = true;
   for (char c : s) digits &= is_digit(c) || c == '.';
   if (digits) return true;
@@ -197,6 +318,12 @@ bool system_path(std::string_view s) {
 // kStrong: && || |& and the start of a substitution.
 enum class Sep { kNone, kSoft, kWeak, kPipe, kStrong };
 
+bool lower_name_of(std::string_view s) {
+  for (char c : s)
+    if (c >= 'A' && c <= 'Z') return false;
+  return true;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && istarts_with(a, b);
 }
@@ -209,20 +336,41 @@ bool shell_function(std::string_view w) {
   return false;
 }
 
-// cmd.exe control statements: "FOR /F ... IN (...) DO cmd", "FOR %G IN", "IF [NOT] EXIST x cmd",
-// "IF %a% EQU %b% cmd", "IF ERRORLEVEL 1 cmd" (cmd.exe is case-insensitive).
-bool cmd_exe_statement(std::string_view w0, std::string_view w1, std::string_view w2) {
-  if (iequals(w0, "for"))
-    return (w1.size() >= 2 && (w1[0] == '/' || w1[0] == '%') && w1.size() <= 3);
-  if (!iequals(w0, "if")) return false;
+// cmd.exe control statements (cmd.exe is case-insensitive):
+//   FOR /F ... IN (...) DO cmd, FOR %G IN (...) DO cmd;
+//   IF [/I] [NOT] EXIST|DEFINED|ERRORLEVEL|CMDEXTVERSION x cmd;
+//   IF a==b cmd, IF a EQU|NEQ|LSS|LEQ|GTR|GEQ b cmd (a comparison, then a command).
+bool cmd_exe_statement(const Word* words, size_t n) {
+  if (n < 2) return false;
+  std::string_view w0 = words[0].view(), w1 = words[1].view();
+  if (iequals(w0, "for")) {
+    bool var = (w1.size() >= 2 && (w1[0] == '/' || w1[0] == '%'));
+    return var && n >= 3 && (iequals(words[2].view(), "in") || w1[0] == '/');
+  }
+  if (!iequals(w0, "if") && !iequals(w0, "if/i")) return false;
   auto cond = [](std::string_view w) {
     return iequals(w, "exist") || iequals(w, "defined") || iequals(w, "errorlevel") ||
            iequals(w, "cmdextversion");
   };
-  if (cond(w1)) return true;
-  if ((iequals(w1, "not") || iequals(w1, "/i")) && (cond(w2) || !w2.empty()))
-    return cond(w2) || iequals(w1, "/i");
-  return w1.size() >= 3 && w1.front() == '%' && w1.back() == '%';
+  auto cmp = [](std::string_view w) {
+    return iequals(w, "equ") || iequals(w, "neq") || iequals(w, "lss") || iequals(w, "leq") ||
+           iequals(w, "gtr") || iequals(w, "geq") || w.find("==") != std::string_view::npos;
+  };
+  size_t k = 1;
+  while (k < n && (iequals(words[k].view(), "not") || iequals(words[k].view(), "/i"))) ++k;
+  if (k < n && cond(words[k].view())) return true;
+  if (w1.size() >= 3 && w1.front() == '%' && w1.back() == '%') return true;
+  for (size_t c = k; c < n; ++c) {
+    if (!cmp(words[c].view())) continue;
+    // A command after the comparison: echo, goto, set, any known binary.
+    for (size_t m = c + 1; m < n; ++m) {
+      std::string_view v = words[m].view();
+      if (iequals(v, "goto") || iequals(v, "echo") || iequals(v, "set") || iequals(v, "call") ||
+          command_strength(words[m]) != Strength::kNone)
+        return true;
+    }
+  }
+  return false;
 }
 
 class Analyzer {
@@ -357,8 +505,7 @@ class Analyzer {
 
   void evaluate(Word* words, size_t n, Sep sep, bool first, bool in_subst, Tok term, bool glued) {
     if (n > kWordsPerCmd) n = kWordsPerCmd;
-    if (n >= 2 &&
-        cmd_exe_statement(words[0].view(), words[1].view(), n >= 3 ? words[2].view() : "")) {
+    if (cmd_exe_statement(words, n)) {
       flag("cmd.exe FOR/IF statement", "for/if");
       return;
     }
@@ -420,6 +567,11 @@ class Analyzer {
     if (first && name == "sleep" && arg != nullptr && !arg->view().empty() &&
         is_digit(arg->view()[0])) {
       // "sleep 10": the time-based blind injection probe.
+      flag("input is a command line", name);
+      return;
+    }
+    if (first && cmd > i && st == Strength::kStrong && lower_name_of(name)) {
+      // "time ifconfig", "nohup nc ...": a prefix word only ever precedes a command.
       flag("input is a command line", name);
       return;
     }

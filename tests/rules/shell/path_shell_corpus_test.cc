@@ -26,9 +26,9 @@ TEST(PathShellCorpus, DetectionAndFalsePositiveRates) {
       {"fuzzdb/attack-path.txt", 95.0},                 // 97.5
       {"payloadsallthethings/attack-path.txt", 91.0},   // 92.7
       {"aikido-zen/attack-shell.txt", 80.0},            // 83.3
-      {"coreruleset/attack-shell.txt", 52.0},           // 54.7
+      {"coreruleset/attack-shell.txt", 58.0},           // 61.5
       {"fuzzdb/attack-shell.txt", 81.0},                // 84.3
-      {"payloadsallthethings/attack-shell.txt", 83.0},  // 86.3
+      {"payloadsallthethings/attack-shell.txt", 85.0},  // 88.0
   };
   // Maximum false positives (any detector) per benign file, where above the 1% target the
   // excess is documented label noise (see the scorer output).
