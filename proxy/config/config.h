@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/config/audit_config.h"
 #include "rules/base/result.h"
 
 namespace portcullis::config {
@@ -109,6 +110,7 @@ struct Config {
   Limits limits;
   AdminConfig admin;
   StagesConfig stages;
+  AuditConfig audit;  // yaml `audit:` (audit_config.h)
   bool operator==(const Config&) const = default;
 };
 

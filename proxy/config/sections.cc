@@ -7,7 +7,7 @@ namespace portcullis::config {
 namespace {
 
 // Order matters only for the order of error messages; each section is independent.
-constexpr std::array<Section, 7> kSections{{
+constexpr std::array<Section, 8> kSections{{
     {"listen", parse_listen_section},
     {"workers", parse_workers_section},
     {"origin", parse_origin_section},
@@ -15,6 +15,7 @@ constexpr std::array<Section, 7> kSections{{
     {"timeouts", parse_timeouts_section},
     {"limits", parse_limits_section},
     {"stages", parse_stages_section},
+    {"audit", parse_audit_section},
 }};
 
 constexpr std::array<ConfigCheck, 3> kChecks{{check_addresses, check_limits, check_stages}};

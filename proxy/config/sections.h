@@ -39,6 +39,7 @@ void parse_timeouts_section(const Entry& e, Reader& r, Config& out);
 void parse_limits_section(const Entry& e, Reader& r, Config& out);
 void parse_admin_section(const Entry& e, Reader& r, Config& out);
 void parse_stages_section(const Entry& e, Reader& r, Config& out);
+void parse_audit_section(const Entry& e, Reader& r, Config& out);
 
 // Cross-section checks.
 void check_addresses(Reader& r, Config& c);  // listeners distinct, admin not on a listener
