@@ -21,13 +21,28 @@ Verdict Pipeline::apply(RequestContext& ctx, const Entry& e, Verdict v) const {
   return v;
 }
 
-Verdict Pipeline::on_request_head(RequestContext& ctx) const {
-  for (const Entry& e : entries_) {
+Verdict Pipeline::on_request_head_from(RequestContext& ctx, size_t first,
+                                       size_t* pending_stage) const {
+  for (size_t i = first; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
     if (e.mode == config::StageMode::kOff) continue;
-    Verdict v = apply(ctx, e, e.stage->on_request_head(ctx));
+    Verdict v = e.stage->on_request_head(ctx);
+    if (v.action == Action::kPending) {
+      if (pending_stage == nullptr) return Verdict::Block(500, "async_stage_without_resume");
+      *pending_stage = i;
+      return v;
+    }
+    v = apply(ctx, e, v);
     if (!v.is_continue()) return v;
   }
   return Verdict::Continue();
+}
+
+Verdict Pipeline::resume_request_head(RequestContext& ctx, size_t index, Verdict late,
+                                      size_t* pending_stage) const {
+  Verdict v = apply(ctx, entries_[index], late);
+  if (!v.is_continue()) return v;
+  return on_request_head_from(ctx, index + 1, pending_stage);
 }
 
 uint64_t Pipeline::wants_body(const RequestContext& ctx) const {

@@ -11,7 +11,10 @@
 #include <string_view>
 
 #include "proxy/http/request_parser.h"
+#include "proxy/pipeline/verdict.h"
 #include "rules/detect/finding.h"
+
+struct event_base;
 
 namespace portcullis::pipeline {
 
@@ -40,6 +43,21 @@ struct Detection {
   }
 };
 
+// How an asynchronous stage delivers its verdict: copy ctx.async, return Verdict::Pending(), and
+// later call async.resumer->resume(async.token, verdict) on the same worker thread (for example
+// from a hiredis callback on async.loop). A token whose request is gone is ignored, so a late
+// answer is always safe. Extra headers a late verdict wants on a 429 go in `headers`.
+class Resumer {
+ public:
+  virtual ~Resumer() = default;
+  virtual void resume(uint64_t token, Verdict verdict, std::string_view extra_headers) = 0;
+};
+struct AsyncHandle {
+  Resumer* resumer = nullptr;
+  uint64_t token = 0;
+  struct event_base* loop = nullptr;  // the worker's libevent loop
+};
+
 struct RequestContext {
   static constexpr size_t kMaxDetections = 4;
   static constexpr size_t kMaxStripHeaders = 4;
@@ -50,6 +68,20 @@ struct RequestContext {
   char client_ip_buf[46] = {};
   std::string_view request_id;
   bool tls = false;
+  AsyncHandle async;  // set by the connection before on_request_head
+
+  // Extra response headers for a local (block) response, e.g. Retry-After and RateLimit on a
+  // 429. Bounded; a stage appends complete "Name: value\r\n" lines.
+  static constexpr size_t kMaxResponseHeaders = 256;
+  char response_headers_buf[kMaxResponseHeaders] = {};
+  uint16_t response_headers_len = 0;
+  bool add_response_header_line(std::string_view line) {
+    if (response_headers_len + line.size() > kMaxResponseHeaders) return false;
+    std::memcpy(response_headers_buf + response_headers_len, line.data(), line.size());
+    response_headers_len = static_cast<uint16_t>(response_headers_len + line.size());
+    return true;
+  }
+  std::string_view response_headers() const { return {response_headers_buf, response_headers_len}; }
   std::chrono::steady_clock::time_point start;
 
   // Header names (lowercase string literals or config-owned strings) a stage wants removed

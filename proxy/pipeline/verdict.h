@@ -11,6 +11,10 @@ enum class Action : uint8_t {
   kContinue,  // pass to the next stage / the origin
   kBlock,     // answer locally with `status` and a short body; the request never reaches the origin
   kClose,     // drop the connection without a response (e.g. origin-lock `action: close`)
+  kPending,   // on_request_head only: the stage started asynchronous work (e.g. a Redis round
+              // trip) and will deliver its real verdict later through ctx.async (see
+              // request_context.h), exactly once, on the same worker thread. The stage must not
+              // touch ctx after returning kPending: the request may be gone by then.
 };
 
 struct Verdict {
@@ -23,6 +27,7 @@ struct Verdict {
     return {Action::kBlock, status, reason};
   }
   static constexpr Verdict Close(std::string_view reason) { return {Action::kClose, 0, reason}; }
+  static constexpr Verdict Pending() { return {Action::kPending, 0, {}}; }
   bool is_continue() const { return action == Action::kContinue; }
 };
 

@@ -40,8 +40,9 @@ void add_chunk_header(evbuffer* out, size_t n) {
 
 }  // namespace
 
-Connection::Connection(Worker& worker, evutil_socket_t fd, const sockaddr* peer, int peer_len)
-    : worker_(worker) {
+Connection::Connection(Worker& worker, uint64_t id, evutil_socket_t fd, const sockaddr* peer,
+                       int peer_len)
+    : worker_(worker), id_(id) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (peer->sa_family == AF_INET) {
@@ -91,6 +92,7 @@ void Connection::arm_timer(std::chrono::milliseconds ms) {
 void Connection::reset_request_state() {
   ctx_ = pipeline::RequestContext{};
   completed_ = false;
+  ++request_seq_;
   req_framing_ = http::BodyFraming::kNone;
   req_remaining_ = 0;
   req_chunked_.reset();
@@ -163,6 +165,8 @@ void Connection::handle_client_input() {
       case Phase::kHead:
         if (!try_parse_head()) return;
         continue;  // a local response on a keep-alive connection: look for the next request
+      case Phase::kPending:
+        return;  // an asynchronous stage has not answered yet
       case Phase::kActive:
         if (!req_body_done_) pump_request_body();
         // Pipelined bytes of the next request stay buffered (bounded by the read watermark).
@@ -251,19 +255,69 @@ void Connection::process_head(const http::RequestHead& head) {
   bool has_body = head.framing == http::BodyFraming::kChunked ||
                   (head.framing == http::BodyFraming::kContentLength && head.content_length > 0);
 
-  pipeline::Verdict v = runtime_->pipeline->on_request_head(ctx_);
+  ctx_.async.resumer = &worker_;
+  ctx_.async.token = (id_ << 20) | (request_seq_ & 0xFFFFF);
+  ctx_.async.loop = worker_.base();
+  size_t pending = 0;
+  pipeline::Verdict v = runtime_->pipeline->on_request_head_from(ctx_, 0, &pending);
+  if (v.action == pipeline::Action::kPending) {
+    // An asynchronous stage (e.g. a shared rate limit in Redis) answers later: keep a stable
+    // copy of the head; body and pipelined bytes wait in the (watermark-bounded) input buffer.
+    stash_head(head);
+    evbuffer_drain(in, head.head_bytes);
+    pending_stage_ = pending;
+    phase_ = Phase::kPending;
+    return;
+  }
+  after_head_verdict(head, v, /*head_in_input=*/true);
+}
+
+void Connection::stash_head(const http::RequestHead& head) {
+  if (ctx_.head == &held_req_) return;
+  evbuffer* in = bufferevent_get_input(client_);
+  held_head_.assign(reinterpret_cast<const char*>(evbuffer_pullup(in, head.head_bytes)),
+                    head.head_bytes);
+  held_headers_.resize(worker_.header_capacity());
+  http::ParseError err;
+  http::parse_request(held_head_, runtime_->parse_limits, held_headers_.data(),
+                      static_cast<uint32_t>(held_headers_.size()), held_req_, err);
+  ctx_.head = &held_req_;
+}
+
+void Connection::resume(uint32_t seq, pipeline::Verdict late, std::string_view extra_headers) {
+  if (phase_ != Phase::kPending || seq != (request_seq_ & 0xFFFFF)) return;  // stale answer
+  if (!extra_headers.empty()) ctx_.add_response_header_line(extra_headers);
+  size_t pending = 0;
+  pipeline::Verdict v =
+      runtime_->pipeline->resume_request_head(ctx_, pending_stage_, late, &pending);
+  if (v.action == pipeline::Action::kPending) {
+    pending_stage_ = pending;
+    return;
+  }
+  phase_ = Phase::kHead;
+  after_head_verdict(held_req_, v, /*head_in_input=*/false);
+  if (phase_ == Phase::kIdle || phase_ == Phase::kActive) handle_client_input();
+}
+
+void Connection::after_head_verdict(const http::RequestHead& head, pipeline::Verdict v,
+                                    bool head_in_input) {
+  evbuffer* in = bufferevent_get_input(client_);
+  const config::Config& cfg = runtime_->config;
+  const uint32_t head_bytes = head_in_input ? head.head_bytes : 0;
+  bool has_body = head.framing == http::BodyFraming::kChunked ||
+                  (head.framing == http::BodyFraming::kContentLength && head.content_length > 0);
   if (ctx_.monitored_block || !v.is_continue()) {
     worker_.blocks().add(ctx_.blocked_by, ctx_.block_reason, v.is_continue());
   }
   if (v.action == pipeline::Action::kClose) {
     ctx_.head = nullptr;
-    evbuffer_drain(in, head.head_bytes);
+    evbuffer_drain(in, head_bytes);
     complete_request(0);
     close_now();
     return;
   }
   if (v.action == pipeline::Action::kBlock) {
-    evbuffer_drain(in, head.head_bytes);
+    evbuffer_drain(in, head_bytes);
     ctx_.head = nullptr;
     // The unread body makes the connection unusable for another request: close after answering.
     char body[160];
@@ -276,7 +330,7 @@ void Connection::process_head(const http::RequestHead& head) {
   }
   if (head.framing == http::BodyFraming::kContentLength &&
       head.content_length > cfg.limits.max_body_bytes) {
-    evbuffer_drain(in, head.head_bytes);
+    evbuffer_drain(in, head_bytes);
     ctx_.head = nullptr;
     send_local_response(413, "request body too large\n", true);
     return;
@@ -299,19 +353,13 @@ void Connection::process_head(const http::RequestHead& head) {
     // (the read buffer is about to move on) and hold up to `want` body bytes.
     holding_ = true;
     hold_limit_ = std::min<uint64_t>(want, cfg.limits.max_body_bytes);
-    held_head_.assign(reinterpret_cast<const char*>(evbuffer_pullup(in, head.head_bytes)),
-                      head.head_bytes);
-    held_headers_.resize(worker_.header_capacity());
-    http::ParseError err;
-    http::parse_request(held_head_, runtime_->parse_limits, held_headers_.data(),
-                        static_cast<uint32_t>(held_headers_.size()), held_req_, err);
-    ctx_.head = &held_req_;
+    stash_head(head);
     if (held_body_ == nullptr) held_body_ = evbuffer_new();
-    evbuffer_drain(in, head.head_bytes);
+    evbuffer_drain(in, head_bytes);
   } else {
     holding_ = false;
     serialize_head(head);
-    evbuffer_drain(in, head.head_bytes);  // the views in `head` are dead from here on
+    evbuffer_drain(in, head_bytes);  // the views in `head` are dead from here on
     ctx_.head = nullptr;
     if (!start_upstream(false)) return;
   }
@@ -824,7 +872,7 @@ void Connection::send_local_response(uint16_t status, std::string_view body, boo
   scratch.clear();
   bool will_close = close || close_after_response_ || !client_keep_alive_;
   serialize_local_response(status, req_is_head_ ? std::string_view() : body, ctx_.request_id,
-                           will_close, scratch);
+                           will_close, scratch, ctx_.response_headers());
   evbuffer_add(bufferevent_get_output(client_), scratch.data(), scratch.size());
   worker_.metrics().add(worker_.metrics().bytes_out, scratch.size());
   complete_request(status);

@@ -34,7 +34,7 @@ struct Runtime;
 
 class Connection {
  public:
-  Connection(Worker& worker, evutil_socket_t fd, const sockaddr* peer, int peer_len);
+  Connection(Worker& worker, uint64_t id, evutil_socket_t fd, const sockaddr* peer, int peer_len);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -43,9 +43,12 @@ class Connection {
   // SIGTERM: an idle connection closes now; a busy one after its current response.
   void begin_drain();
   bool idle() const { return phase_ == Phase::kIdle; }
+  uint64_t id() const { return id_; }
+  // The late verdict of an asynchronous stage (see pipeline::Resumer); stale answers are ignored.
+  void resume(uint32_t seq, pipeline::Verdict late, std::string_view extra_headers);
 
  private:
-  enum class Phase : uint8_t { kIdle, kHead, kActive, kTunnel, kClosing, kClosed };
+  enum class Phase : uint8_t { kIdle, kHead, kPending, kActive, kTunnel, kClosing, kClosed };
   enum class RespPhase : uint8_t { kAwaitHead, kBody, kDone };
 
   static void on_client_read(bufferevent* bev, void* arg);
@@ -60,6 +63,8 @@ class Connection {
   // Returns false when the connection was closed or the request went async.
   bool try_parse_head();
   void process_head(const http::RequestHead& head);
+  void after_head_verdict(const http::RequestHead& head, pipeline::Verdict v, bool head_in_input);
+  void stash_head(const http::RequestHead& head);
   bool start_upstream(bool fresh_only);
   void serialize_head(const http::RequestHead& head, bool override_length = false,
                       uint64_t length = 0);
@@ -82,6 +87,9 @@ class Connection {
   void reset_request_state();
 
   Worker& worker_;
+  const uint64_t id_;
+  uint32_t request_seq_ = 0;
+  size_t pending_stage_ = 0;
   bufferevent* client_ = nullptr;
   event* timer_ = nullptr;
   UpstreamConn* upstream_ = nullptr;

@@ -182,7 +182,7 @@ std::string_view status_reason(uint16_t status) {
 }
 
 void serialize_local_response(uint16_t status, std::string_view body, std::string_view request_id,
-                              bool close, std::string& out) {
+                              bool close, std::string& out, std::string_view extra_headers) {
   out.append("HTTP/1.1 ");
   append_uint(out, status);
   out.push_back(' ');
@@ -190,6 +190,7 @@ void serialize_local_response(uint16_t status, std::string_view body, std::strin
   out.append("\r\nServer: portcullis\r\nContent-Type: text/plain; charset=utf-8\r\n");
   out.append("Cache-Control: no-store\r\n");
   if (!request_id.empty()) append_header(out, "X-Request-Id", request_id);
+  out.append(extra_headers);
   if (close) out.append("Connection: close\r\n");
   out.append("Content-Length: ");
   append_uint(out, body.size());

@@ -44,8 +44,9 @@ void serialize_response_head(const http::ResponseHead& h, const ForwardResponseI
 
 // A complete local response (errors, blocks): status line, Content-Type text/plain,
 // Content-Length, X-Request-Id, Connection: close when `close`, and a short body.
+// extra_headers: complete "Name: value\r\n" lines from stages (e.g. Retry-After on a 429).
 void serialize_local_response(uint16_t status, std::string_view body, std::string_view request_id,
-                              bool close, std::string& out);
+                              bool close, std::string& out, std::string_view extra_headers = {});
 std::string_view status_reason(uint16_t status);
 
 }  // namespace portcullis::server

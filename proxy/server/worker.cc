@@ -37,7 +37,7 @@ Worker::Worker(int index, Server& server, std::vector<int> listen_fds)
 }
 
 Worker::~Worker() {
-  for (Connection* c : connections_) delete c;
+  for (auto& [id, c] : connections_) delete c;
   for (Connection* c : to_destroy_) delete c;
   for (evconnlistener* l : listeners_) evconnlistener_free(l);
   pool_.reset();
@@ -60,7 +60,7 @@ void Worker::notify_stop() { event_active(stop_ev_, 0, 0); }
 void Worker::run() {
   event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY);
   // Loop ended (drained or stopped): free what is left on this thread.
-  for (Connection* c : connections_) delete c;
+  for (auto& [id, c] : connections_) delete c;
   connections_.clear();
   for (Connection* c : to_destroy_) delete c;
   to_destroy_.clear();
@@ -92,6 +92,12 @@ void Worker::adopt_current_runtime() {
   snapshots_.push_back({std::move(rt), 0});
 }
 
+void Worker::resume(uint64_t token, pipeline::Verdict verdict, std::string_view extra_headers) {
+  auto it = connections_.find(token >> 20);
+  if (it == connections_.end()) return;  // the client went away meanwhile
+  it->second->resume(static_cast<uint32_t>(token & 0xFFFFF), verdict, extra_headers);
+}
+
 void Worker::on_reload(evutil_socket_t, short, void* arg) {
   static_cast<Worker*>(arg)->adopt_current_runtime();
 }
@@ -109,8 +115,9 @@ void Worker::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int 
     evutil_closesocket(fd);
     return;
   }
-  auto* c = new Connection(*w, fd, addr, len);
-  w->connections_.insert(c);
+  uint64_t id = w->next_connection_id_++;
+  auto* c = new Connection(*w, id, fd, addr, len);
+  w->connections_.emplace(id, c);
   w->metrics_.add(w->metrics_.connections_total);
   w->metrics_.open_connections.store(static_cast<int64_t>(w->connections_.size()),
                                      std::memory_order_relaxed);
@@ -123,7 +130,7 @@ void Worker::on_accept_error(evconnlistener*, void*) {
 }
 
 void Worker::destroy_connection(Connection* c) {
-  if (connections_.erase(c) == 0) return;
+  if (connections_.erase(c->id()) == 0) return;
   to_destroy_.push_back(c);
   metrics_.open_connections.store(static_cast<int64_t>(connections_.size()),
                                   std::memory_order_relaxed);
@@ -143,7 +150,8 @@ void Worker::on_drain(evutil_socket_t, short, void* arg) {
   if (w->draining_) return;
   w->draining_ = true;
   for (evconnlistener* l : w->listeners_) evconnlistener_disable(l);
-  std::vector<Connection*> conns(w->connections_.begin(), w->connections_.end());
+  std::vector<Connection*> conns;
+  for (auto& [id, c] : w->connections_) conns.push_back(c);
   for (Connection* c : conns) c->begin_drain();
   const Runtime* rt = w->snapshots_.back().rt.get();
   auto ms = rt->config.timeouts.drain_grace.count();

@@ -10,10 +10,11 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "proxy/http/request_parser.h"
+#include "proxy/pipeline/request_context.h"
 #include "proxy/server/metrics.h"
 #include "proxy/server/request_id.h"
 #include "proxy/server/runtime.h"
@@ -24,10 +25,12 @@ namespace portcullis::server {
 class Connection;
 class Server;
 
-class Worker {
+class Worker final : public pipeline::Resumer {
  public:
   Worker(int index, Server& server, std::vector<int> listen_fds);
-  ~Worker();
+  ~Worker() override;
+  // pipeline::Resumer: a late verdict for the request identified by token (worker thread only).
+  void resume(uint64_t token, pipeline::Verdict verdict, std::string_view extra_headers) override;
 
   void start();
   void join();
@@ -88,7 +91,8 @@ class Worker {
   event* stop_ev_ = nullptr;
   event* grace_ev_ = nullptr;
   bool draining_ = false;
-  std::unordered_set<Connection*> connections_;
+  std::unordered_map<uint64_t, Connection*> connections_;  // by connection id
+  uint64_t next_connection_id_ = 1;
   std::vector<Connection*> to_destroy_;
   struct Snapshot {
     std::shared_ptr<const Runtime> rt;
