@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "proxy/http/request_parser.h"
+#include "proxy/pipeline/request_summary.h"
 #include "proxy/pipeline/verdict.h"
 #include "rules/detect/finding.h"
 
@@ -110,6 +111,8 @@ struct RequestContext {
   std::string_view blocked_by;  // stage name, empty if not blocked
   std::string_view block_reason;
   bool monitored_block = false;  // a stage in monitor mode would have blocked
+  // Method, path, query, User-Agent, CF-Ray, trace id for the audit stream (request_summary.h).
+  RequestSummary summary;
 };
 
 }  // namespace portcullis::pipeline
