@@ -57,7 +57,7 @@ Connection::Connection(Worker& worker, uint64_t id, evutil_socket_t fd, const so
 }
 
 Connection::~Connection() {
-  if (held_body_ != nullptr) evbuffer_free(held_body_);
+  if (rs_ != nullptr) worker_.release_request_state(rs_);
   if (upstream_ != nullptr) worker_.pool().discard(upstream_);
   if (runtime_ != nullptr) worker_.release_runtime(runtime_);
   if (timer_ != nullptr) event_free(timer_);
@@ -90,7 +90,8 @@ void Connection::arm_timer(std::chrono::milliseconds ms) {
 }
 
 void Connection::reset_request_state() {
-  ctx_ = pipeline::RequestContext{};
+  if (rs_ == nullptr) rs_ = worker_.acquire_request_state();
+  rs_->ctx = pipeline::RequestContext{};
   completed_ = false;
   ++request_seq_;
   req_framing_ = http::BodyFraming::kNone;
@@ -101,9 +102,9 @@ void Connection::reset_request_state() {
   client_http10_ = false;
   client_keep_alive_ = true;
   retried_ = false;
-  replay_head_.clear();
+  rs_->replay_head.clear();
   holding_ = false;
-  if (held_body_ != nullptr) evbuffer_drain(held_body_, evbuffer_get_length(held_body_));
+  evbuffer_drain(rs_->held_body, evbuffer_get_length(rs_->held_body));
   resp_phase_ = RespPhase::kAwaitHead;
   resp_framing_ = http::BodyFraming::kNone;
   resp_remaining_ = 0;
@@ -113,6 +114,14 @@ void Connection::reset_request_state() {
   response_bytes_sent_ = false;
   resp_status_ = 0;
   upstream_bytes_seen_ = 0;
+}
+
+// Idle keep-alive connections hold no request state: it goes back to the worker's pool, so
+// 10,000 idle clients cost only their sockets and bufferevents.
+void Connection::release_request_state() {
+  if (rs_ == nullptr) return;
+  worker_.release_request_state(rs_);
+  rs_ = nullptr;
 }
 
 // ---------------------------------------------------------------- client side
@@ -194,7 +203,7 @@ bool Connection::try_parse_head() {
     runtime_ = worker_.acquire_runtime();
     phase_ = Phase::kHead;
     head_scanned_ = 0;
-    ctx_.start = std::chrono::steady_clock::now();
+    rs_->ctx.start = std::chrono::steady_clock::now();
     arm_timer(runtime_->config.timeouts.request_head);
   }
   const http::ParseLimits& limits = runtime_->parse_limits;
@@ -214,8 +223,8 @@ bool Connection::try_parse_head() {
   if (st == http::ParseStatus::kIncomplete) return false;
   if (st == http::ParseStatus::kError) {
     worker_.metrics().add(worker_.metrics().parse_errors);
-    ctx_.blocked_by = "http_parser";
-    ctx_.block_reason = err.reason;
+    rs_->ctx.blocked_by = "http_parser";
+    rs_->ctx.block_reason = err.reason;
     std::string body(err.reason);
     body += "\n";
     send_local_response(err.status, body, /*close=*/true);
@@ -239,13 +248,13 @@ void Connection::process_head(const http::RequestHead& head) {
   }
   if (valid_request_id(incoming_id)) {
     std::memcpy(request_id_buf_, incoming_id.data(), incoming_id.size());
-    ctx_.request_id = std::string_view(request_id_buf_, incoming_id.size());
+    rs_->ctx.request_id = std::string_view(request_id_buf_, incoming_id.size());
   } else {
-    ctx_.request_id = worker_.ids().generate(request_id_buf_);
+    rs_->ctx.request_id = worker_.ids().generate(request_id_buf_);
   }
-  ctx_.head = &head;
-  ctx_.peer_ip = peer_ip_;
-  ctx_.client_ip = peer_ip_;
+  rs_->ctx.head = &head;
+  rs_->ctx.peer_ip = peer_ip_;
+  rs_->ctx.client_ip = peer_ip_;
 
   req_framing_ = head.framing;
   req_is_head_ = head.method == "HEAD";
@@ -255,11 +264,11 @@ void Connection::process_head(const http::RequestHead& head) {
   bool has_body = head.framing == http::BodyFraming::kChunked ||
                   (head.framing == http::BodyFraming::kContentLength && head.content_length > 0);
 
-  ctx_.async.resumer = &worker_;
-  ctx_.async.token = (id_ << 20) | (request_seq_ & 0xFFFFF);
-  ctx_.async.loop = worker_.base();
+  rs_->ctx.async.resumer = &worker_;
+  rs_->ctx.async.token = (id_ << 20) | (request_seq_ & 0xFFFFF);
+  rs_->ctx.async.loop = worker_.base();
   size_t pending = 0;
-  pipeline::Verdict v = runtime_->pipeline->on_request_head_from(ctx_, 0, &pending);
+  pipeline::Verdict v = runtime_->pipeline->on_request_head_from(rs_->ctx, 0, &pending);
   if (v.action == pipeline::Action::kPending) {
     // An asynchronous stage (e.g. a shared rate limit in Redis) answers later: keep a stable
     // copy of the head; body and pipelined bytes wait in the (watermark-bounded) input buffer.
@@ -273,29 +282,29 @@ void Connection::process_head(const http::RequestHead& head) {
 }
 
 void Connection::stash_head(const http::RequestHead& head) {
-  if (ctx_.head == &held_req_) return;
+  if (rs_->ctx.head == &rs_->held_req) return;
   evbuffer* in = bufferevent_get_input(client_);
-  held_head_.assign(reinterpret_cast<const char*>(evbuffer_pullup(in, head.head_bytes)),
+  rs_->held_head.assign(reinterpret_cast<const char*>(evbuffer_pullup(in, head.head_bytes)),
                     head.head_bytes);
-  held_headers_.resize(worker_.header_capacity());
+  rs_->held_headers.resize(worker_.header_capacity());
   http::ParseError err;
-  http::parse_request(held_head_, runtime_->parse_limits, held_headers_.data(),
-                      static_cast<uint32_t>(held_headers_.size()), held_req_, err);
-  ctx_.head = &held_req_;
+  http::parse_request(rs_->held_head, runtime_->parse_limits, rs_->held_headers.data(),
+                      static_cast<uint32_t>(rs_->held_headers.size()), rs_->held_req, err);
+  rs_->ctx.head = &rs_->held_req;
 }
 
 void Connection::resume(uint32_t seq, pipeline::Verdict late, std::string_view extra_headers) {
   if (phase_ != Phase::kPending || seq != (request_seq_ & 0xFFFFF)) return;  // stale answer
-  if (!extra_headers.empty()) ctx_.add_response_header_line(extra_headers);
+  if (!extra_headers.empty()) rs_->ctx.add_response_header_line(extra_headers);
   size_t pending = 0;
   pipeline::Verdict v =
-      runtime_->pipeline->resume_request_head(ctx_, pending_stage_, late, &pending);
+      runtime_->pipeline->resume_request_head(rs_->ctx, pending_stage_, late, &pending);
   if (v.action == pipeline::Action::kPending) {
     pending_stage_ = pending;
     return;
   }
   phase_ = Phase::kHead;
-  after_head_verdict(held_req_, v, /*head_in_input=*/false);
+  after_head_verdict(rs_->held_req, v, /*head_in_input=*/false);
   if (phase_ == Phase::kIdle || phase_ == Phase::kActive) handle_client_input();
 }
 
@@ -306,11 +315,11 @@ void Connection::after_head_verdict(const http::RequestHead& head, pipeline::Ver
   const uint32_t head_bytes = head_in_input ? head.head_bytes : 0;
   bool has_body = head.framing == http::BodyFraming::kChunked ||
                   (head.framing == http::BodyFraming::kContentLength && head.content_length > 0);
-  if (ctx_.monitored_block || !v.is_continue()) {
-    worker_.blocks().add(ctx_.blocked_by, ctx_.block_reason, v.is_continue());
+  if (rs_->ctx.monitored_block || !v.is_continue()) {
+    worker_.blocks().add(rs_->ctx.blocked_by, rs_->ctx.block_reason, v.is_continue());
   }
   if (v.action == pipeline::Action::kClose) {
-    ctx_.head = nullptr;
+    rs_->ctx.head = nullptr;
     evbuffer_drain(in, head_bytes);
     complete_request(0);
     close_now();
@@ -318,12 +327,12 @@ void Connection::after_head_verdict(const http::RequestHead& head, pipeline::Ver
   }
   if (v.action == pipeline::Action::kBlock) {
     evbuffer_drain(in, head_bytes);
-    ctx_.head = nullptr;
+    rs_->ctx.head = nullptr;
     // The unread body makes the connection unusable for another request: close after answering.
     char body[160];
     int len = std::snprintf(body, sizeof(body), "Request blocked (%.*s). Request id: %.*s\n",
                             static_cast<int>(v.reason.size()), v.reason.data(),
-                            static_cast<int>(ctx_.request_id.size()), ctx_.request_id.data());
+                            static_cast<int>(rs_->ctx.request_id.size()), rs_->ctx.request_id.data());
     send_local_response(v.status, std::string_view(body, static_cast<size_t>(len)),
                         has_body || !client_keep_alive_);
     return;
@@ -331,7 +340,7 @@ void Connection::after_head_verdict(const http::RequestHead& head, pipeline::Ver
   if (head.framing == http::BodyFraming::kContentLength &&
       head.content_length > cfg.limits.max_body_bytes) {
     evbuffer_drain(in, head_bytes);
-    ctx_.head = nullptr;
+    rs_->ctx.head = nullptr;
     send_local_response(413, "request body too large\n", true);
     return;
   }
@@ -342,7 +351,7 @@ void Connection::after_head_verdict(const http::RequestHead& head, pipeline::Ver
   if (head.framing == http::BodyFraming::kChunked) {
     req_chunked_ = http::ChunkedDecoder(cfg.limits.max_body_bytes);
   }
-  uint64_t want = has_body ? runtime_->pipeline->wants_body(ctx_) : 0;
+  uint64_t want = has_body ? runtime_->pipeline->wants_body(rs_->ctx) : 0;
   phase_ = Phase::kActive;
   if (expect_continue) {
     // We answer 100-continue ourselves once the head passed the stages; Expect is not forwarded.
@@ -354,13 +363,12 @@ void Connection::after_head_verdict(const http::RequestHead& head, pipeline::Ver
     holding_ = true;
     hold_limit_ = std::min<uint64_t>(want, cfg.limits.max_body_bytes);
     stash_head(head);
-    if (held_body_ == nullptr) held_body_ = evbuffer_new();
     evbuffer_drain(in, head_bytes);
   } else {
     holding_ = false;
     serialize_head(head);
     evbuffer_drain(in, head_bytes);  // the views in `head` are dead from here on
-    ctx_.head = nullptr;
+    rs_->ctx.head = nullptr;
     if (!start_upstream(false)) return;
   }
   if (!req_body_done_) {
@@ -377,54 +385,54 @@ void Connection::serialize_head(const http::RequestHead& head, bool override_len
                                 uint64_t length) {
   // Serialize the normalized head once; kept for a possible retry.
   ForwardRequestInfo info;
-  info.client_ip = ctx_.client_ip;
-  info.request_id = ctx_.request_id;
+  info.client_ip = rs_->ctx.client_ip;
+  info.request_id = rs_->ctx.request_id;
   info.chunked_body = head.framing == http::BodyFraming::kChunked && !override_length;
   info.has_override_length = override_length;
   info.override_length = length;
   info.upgrade = req_upgrade_;
-  info.strip = ctx_.strip_headers.data();
-  info.num_strip = ctx_.num_strip_headers;
-  serialize_request_head(head, info, replay_head_);
+  info.strip = rs_->ctx.strip_headers.data();
+  info.num_strip = rs_->ctx.num_strip_headers;
+  serialize_request_head(head, info, rs_->replay_head);
 }
 
 // The held body (or its first hold_limit_ bytes) goes to the stages once; then the request is
 // forwarded and the rest of the body, if any, streams.
 bool Connection::release_held_body(bool complete) {
-  size_t n = evbuffer_get_length(held_body_);
-  const char* p = reinterpret_cast<const char*>(evbuffer_pullup(held_body_, -1));
+  size_t n = evbuffer_get_length(rs_->held_body);
+  const char* p = reinterpret_cast<const char*>(evbuffer_pullup(rs_->held_body, -1));
   size_t shown = static_cast<size_t>(std::min<uint64_t>(n, hold_limit_));
   pipeline::Verdict v =
-      runtime_->pipeline->on_body_chunk(ctx_, std::string_view(p, shown), complete);
-  if (ctx_.monitored_block || !v.is_continue()) {
-    worker_.blocks().add(ctx_.blocked_by, ctx_.block_reason, v.is_continue());
+      runtime_->pipeline->on_body_chunk(rs_->ctx, std::string_view(p, shown), complete);
+  if (rs_->ctx.monitored_block || !v.is_continue()) {
+    worker_.blocks().add(rs_->ctx.blocked_by, rs_->ctx.block_reason, v.is_continue());
   }
   if (v.action == pipeline::Action::kClose) {
     close_now();
     return false;
   }
   if (v.action == pipeline::Action::kBlock) {
-    ctx_.head = nullptr;
+    rs_->ctx.head = nullptr;
     char body[160];
     int len = std::snprintf(body, sizeof(body), "Request blocked (%.*s). Request id: %.*s\n",
                             static_cast<int>(v.reason.size()), v.reason.data(),
-                            static_cast<int>(ctx_.request_id.size()), ctx_.request_id.data());
+                            static_cast<int>(rs_->ctx.request_id.size()), rs_->ctx.request_id.data());
     send_local_response(v.status, std::string_view(body, static_cast<size_t>(len)), true);
     return false;
   }
   holding_ = false;
   bool chunked = req_framing_ == http::BodyFraming::kChunked;
   // A chunked body read whole is forwarded with the exact length: simpler framing for the origin.
-  serialize_head(held_req_, chunked && complete, n);
-  ctx_.head = nullptr;
+  serialize_head(rs_->held_req, chunked && complete, n);
+  rs_->ctx.head = nullptr;
   if (!start_upstream(false)) return false;
   evbuffer* out = bufferevent_get_output(upstream_->bev);
   if (chunked && !complete) {
     add_chunk_header(out, n);
-    evbuffer_add_buffer(out, held_body_);
+    evbuffer_add_buffer(out, rs_->held_body);
     evbuffer_add(out, "\r\n", 2);
   } else {
-    evbuffer_add_buffer(out, held_body_);
+    evbuffer_add_buffer(out, rs_->held_body);
   }
   if (complete) {
     request_body_done();
@@ -460,7 +468,7 @@ bool Connection::start_upstream(bool fresh_only) {
   bufferevent_set_timeouts(ub, nullptr, &ct);
   bufferevent_enable(ub, EV_READ | EV_WRITE);
   upstream_read_paused_ = false;
-  evbuffer_add(bufferevent_get_output(ub), replay_head_.data(), replay_head_.size());
+  evbuffer_add(bufferevent_get_output(ub), rs_->replay_head.data(), rs_->replay_head.size());
   return true;
 }
 
@@ -471,15 +479,15 @@ void Connection::pump_request_body() {
   if (req_framing_ == http::BodyFraming::kContentLength) {
     size_t avail = evbuffer_get_length(in);
     uint64_t room = req_remaining_;
-    if (holding_) room = std::min<uint64_t>(room, hold_limit_ - evbuffer_get_length(held_body_));
+    if (holding_) room = std::min<uint64_t>(room, hold_limit_ - evbuffer_get_length(rs_->held_body));
     size_t n = static_cast<size_t>(std::min<uint64_t>(avail, room));
     if (n > 0) {
-      evbuffer_remove_buffer(in, holding_ ? held_body_ : bufferevent_get_output(upstream_->bev), n);
+      evbuffer_remove_buffer(in, holding_ ? rs_->held_body : bufferevent_get_output(upstream_->bev), n);
       req_remaining_ -= n;
-      ctx_.request_body_bytes += n;
+      rs_->ctx.request_body_bytes += n;
       worker_.metrics().add(worker_.metrics().bytes_in, n);
     }
-    if (holding_ && (req_remaining_ == 0 || evbuffer_get_length(held_body_) >= hold_limit_)) {
+    if (holding_ && (req_remaining_ == 0 || evbuffer_get_length(rs_->held_body) >= hold_limit_)) {
       if (!release_held_body(req_remaining_ == 0)) return;
       pump_request_body();  // the rest of a longer body streams from here
       return;
@@ -499,8 +507,8 @@ void Connection::pump_request_body() {
       http::ChunkedDecoder::Step step = req_chunked_.feed(seg);
       if (req_chunked_.failed()) {
         const http::ParseError& e = req_chunked_.error();
-        ctx_.blocked_by = "http_parser";
-        ctx_.block_reason = e.reason;
+        rs_->ctx.blocked_by = "http_parser";
+        rs_->ctx.block_reason = e.reason;
         if (!response_bytes_sent_) {
           release_upstream(false);
           send_local_response(e.status, "invalid chunked body\n", true);
@@ -511,20 +519,20 @@ void Connection::pump_request_body() {
       }
       if (!step.data.empty()) {
         if (holding_) {
-          evbuffer_add(held_body_, step.data.data(), step.data.size());
+          evbuffer_add(rs_->held_body, step.data.data(), step.data.size());
         } else {
           evbuffer* out = bufferevent_get_output(upstream_->bev);
           add_chunk_header(out, step.data.size());
           evbuffer_add(out, step.data.data(), step.data.size());
           evbuffer_add(out, "\r\n", 2);
         }
-        ctx_.request_body_bytes += step.data.size();
+        rs_->ctx.request_body_bytes += step.data.size();
       }
       if (step.consumed > 0) {
         worker_.metrics().add(worker_.metrics().bytes_in, step.consumed);
         evbuffer_drain(in, step.consumed);
       }
-      if (holding_ && (req_chunked_.done() || evbuffer_get_length(held_body_) >= hold_limit_)) {
+      if (holding_ && (req_chunked_.done() || evbuffer_get_length(rs_->held_body) >= hold_limit_)) {
         if (!release_held_body(req_chunked_.done())) return;
         continue;  // not done: keep streaming the rest
       }
@@ -639,7 +647,7 @@ void Connection::upstream_failed(UpstreamError kind, bool timeout) {
   // One retry on a fresh connection, for idempotent requests whose body (if any) we no longer
   // need: only bodiless requests are replayable since the body was streamed, not kept.
   if (!timeout && nothing_received && req_idempotent_ && !retried_ && req_body_done_ &&
-      ctx_.request_body_bytes == 0 && (was_reused || kind == UpstreamError::kReset)) {
+      rs_->ctx.request_body_bytes == 0 && (was_reused || kind == UpstreamError::kReset)) {
     retried_ = true;
     worker_.metrics().add(worker_.metrics().upstream_retries);
     if (start_upstream(/*fresh_only=*/true)) request_body_done();
@@ -652,8 +660,8 @@ void Connection::upstream_failed(UpstreamError kind, bool timeout) {
     return;
   }
   uint16_t status = timeout ? 504 : 502;
-  ctx_.blocked_by = "upstream";
-  ctx_.block_reason = upstream_error_name(kind);
+  rs_->ctx.blocked_by = "upstream";
+  rs_->ctx.block_reason = upstream_error_name(kind);
   send_local_response(status, timeout ? "origin timed out\n" : "origin unavailable\n", !req_body_done_ || !client_keep_alive_);
 }
 
@@ -701,7 +709,7 @@ bool Connection::process_response_head() {
   if (head.status >= 100 && head.status < 200) {
     if (head.status == 101 && req_upgrade_) {
       ForwardResponseInfo info;
-      info.request_id = ctx_.request_id;
+      info.request_id = rs_->ctx.request_id;
       serialize_response_head(head, info, scratch);
       evbuffer_drain(in, head.head_bytes);
       evbuffer_add(out, scratch.data(), scratch.size());
@@ -737,7 +745,7 @@ bool Connection::process_response_head() {
   if (variable && client_http10_) client_keep_alive_ = false;
   if (!req_body_done_) client_keep_alive_ = false;  // the origin answered before the body ended
   ForwardResponseInfo info;
-  info.request_id = ctx_.request_id;
+  info.request_id = rs_->ctx.request_id;
   info.chunked_to_client = resp_chunk_to_client_;
   info.close = !client_keep_alive_ || close_after_response_;
   serialize_response_head(head, info, scratch);
@@ -764,7 +772,7 @@ void Connection::pump_response_body() {
       size_t n = static_cast<size_t>(std::min<uint64_t>(avail, resp_remaining_));
       evbuffer_remove_buffer(in, out, n);
       resp_remaining_ -= n;
-      ctx_.response_body_bytes += n;
+      rs_->ctx.response_body_bytes += n;
       worker_.metrics().add(worker_.metrics().bytes_out, n);
       if (resp_remaining_ == 0) {
         if (evbuffer_get_length(in) > 0) resp_keep_alive_ = false;
@@ -779,7 +787,7 @@ void Connection::pump_response_body() {
         if (resp_chunk_to_client_) add_chunk_header(out, avail);
         evbuffer_remove_buffer(in, out, avail);
         if (resp_chunk_to_client_) evbuffer_add(out, "\r\n", 2);
-        ctx_.response_body_bytes += avail;
+        rs_->ctx.response_body_bytes += avail;
         worker_.metrics().add(worker_.metrics().bytes_out, avail);
       }
       break;
@@ -800,7 +808,7 @@ void Connection::pump_response_body() {
           if (resp_chunk_to_client_) add_chunk_header(out, step.data.size());
           evbuffer_add(out, step.data.data(), step.data.size());
           if (resp_chunk_to_client_) evbuffer_add(out, "\r\n", 2);
-          ctx_.response_body_bytes += step.data.size();
+          rs_->ctx.response_body_bytes += step.data.size();
           worker_.metrics().add(worker_.metrics().bytes_out, step.data.size());
         }
         if (step.consumed > 0) evbuffer_drain(in, step.consumed);
@@ -846,6 +854,7 @@ void Connection::finish_exchange() {
     return;
   }
   phase_ = Phase::kIdle;
+  release_request_state();
   worker_.release_runtime(runtime_);
   runtime_ = nullptr;
   const Runtime* rt = worker_.acquire_runtime();
@@ -858,12 +867,12 @@ void Connection::finish_exchange() {
 void Connection::complete_request(uint16_t status) {
   if (completed_) return;  // exactly once per exchange, also on error paths
   completed_ = true;
-  ctx_.response_status = status;
+  rs_->ctx.response_status = status;
   auto now = std::chrono::steady_clock::now();
   uint64_t us = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(now - ctx_.start).count());
+      std::chrono::duration_cast<std::chrono::microseconds>(now - rs_->ctx.start).count());
   worker_.metrics().observe_request(status, us);
-  if (runtime_ != nullptr) runtime_->pipeline->on_complete(ctx_);
+  if (runtime_ != nullptr) runtime_->pipeline->on_complete(rs_->ctx);
 }
 
 void Connection::send_local_response(uint16_t status, std::string_view body, bool close) {
@@ -871,8 +880,8 @@ void Connection::send_local_response(uint16_t status, std::string_view body, boo
   std::string& scratch = worker_.scratch();
   scratch.clear();
   bool will_close = close || close_after_response_ || !client_keep_alive_;
-  serialize_local_response(status, req_is_head_ ? std::string_view() : body, ctx_.request_id,
-                           will_close, scratch, ctx_.response_headers());
+  serialize_local_response(status, req_is_head_ ? std::string_view() : body, rs_->ctx.request_id,
+                           will_close, scratch, rs_->ctx.response_headers());
   evbuffer_add(bufferevent_get_output(client_), scratch.data(), scratch.size());
   worker_.metrics().add(worker_.metrics().bytes_out, scratch.size());
   complete_request(status);
@@ -881,6 +890,7 @@ void Connection::send_local_response(uint16_t status, std::string_view body, boo
     return;
   }
   phase_ = Phase::kIdle;
+  release_request_state();
   if (runtime_ != nullptr) {
     arm_timer(runtime_->config.timeouts.keepalive_idle);
     worker_.release_runtime(runtime_);
@@ -926,8 +936,8 @@ void Connection::on_timer(evutil_socket_t, short, void* arg) {
   auto* c = static_cast<Connection*>(arg);
   if (c->phase_ == Phase::kHead) {
     // Slowloris: the head did not arrive in time.
-    c->ctx_.blocked_by = "http_parser";
-    c->ctx_.block_reason = "request_head_timeout";
+    c->rs_->ctx.blocked_by = "http_parser";
+    c->rs_->ctx.block_reason = "request_head_timeout";
     c->send_local_response(408, "request head timeout\n", true);
     return;
   }

@@ -32,6 +32,21 @@ namespace portcullis::server {
 class Worker;
 struct Runtime;
 
+// Per-request state, pooled per worker: an idle keep-alive connection holds none of it.
+struct RequestState {
+  RequestState() : held_body(evbuffer_new()) {}
+  ~RequestState() { evbuffer_free(held_body); }
+  RequestState(const RequestState&) = delete;
+  RequestState& operator=(const RequestState&) = delete;
+
+  pipeline::RequestContext ctx;
+  std::string replay_head;                 // the serialized head, kept for one idempotent retry
+  std::string held_head;                   // stable copy of the raw head (held or pending requests)
+  std::vector<http::Header> held_headers;  // views into held_head
+  http::RequestHead held_req;
+  evbuffer* held_body;                     // body held for inspecting stages
+};
+
 class Connection {
  public:
   Connection(Worker& worker, uint64_t id, evutil_socket_t fd, const sockaddr* peer, int peer_len);
@@ -85,6 +100,7 @@ class Connection {
   void close_after_flush();
   void close_now();
   void reset_request_state();
+  void release_request_state();
 
   Worker& worker_;
   const uint64_t id_;
@@ -99,7 +115,7 @@ class Connection {
 
   char peer_ip_[46] = {};
   char request_id_buf_[72] = {};
-  pipeline::RequestContext ctx_;
+  RequestState* rs_ = nullptr;  // only while a request is in flight (pooled by the worker)
 
   // Request side.
   http::BodyFraming req_framing_ = http::BodyFraming::kNone;
@@ -115,15 +131,9 @@ class Connection {
   bool retried_ = false;
   bool completed_ = true;  // no exchange in progress
   bool client_read_paused_ = false;
-  std::string replay_head_;  // the serialized head, kept for one idempotent retry
-
-  // Body held for stages that inspect it before forwarding (allocated only for such requests).
+  // Body held for stages that inspect it before forwarding (storage in rs_).
   bool holding_ = false;
   uint64_t hold_limit_ = 0;
-  std::string held_head_;                  // stable copy of the raw head
-  std::vector<http::Header> held_headers_;  // views into held_head_
-  http::RequestHead held_req_;
-  evbuffer* held_body_ = nullptr;
 
   // Response side.
   http::BodyFraming resp_framing_ = http::BodyFraming::kNone;

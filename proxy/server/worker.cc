@@ -129,6 +129,23 @@ void Worker::on_accept_error(evconnlistener*, void*) {
   PLOG_WARN("accept failed: %s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
+RequestState* Worker::acquire_request_state() {
+  if (free_states_.empty()) return new RequestState();
+  RequestState* rs = free_states_.back().release();
+  free_states_.pop_back();
+  return rs;
+}
+
+void Worker::release_request_state(RequestState* rs) {
+  // Keep enough for the usual concurrency; beyond that give memory back.
+  constexpr size_t kMaxPooled = 256;
+  if (free_states_.size() >= kMaxPooled) {
+    delete rs;
+    return;
+  }
+  free_states_.emplace_back(rs);
+}
+
 void Worker::destroy_connection(Connection* c) {
   if (connections_.erase(c->id()) == 0) return;
   to_destroy_.push_back(c);

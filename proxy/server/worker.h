@@ -23,6 +23,7 @@
 namespace portcullis::server {
 
 class Connection;
+struct RequestState;
 class Server;
 
 class Worker final : public pipeline::Resumer {
@@ -60,6 +61,10 @@ class Worker final : public pipeline::Resumer {
   http::Header* header_storage() { return headers_.data(); }
   uint32_t header_capacity() const { return static_cast<uint32_t>(headers_.size()); }
 
+  // Per-request state pool: no allocation per request in steady state, none held while idle.
+  RequestState* acquire_request_state();
+  void release_request_state(RequestState* rs);
+
   // Connection lifetime: the worker owns connections; destruction is deferred to a safe point
   // outside libevent callbacks of that connection.
   void destroy_connection(Connection* c);
@@ -94,6 +99,7 @@ class Worker final : public pipeline::Resumer {
   std::unordered_map<uint64_t, Connection*> connections_;  // by connection id
   uint64_t next_connection_id_ = 1;
   std::vector<Connection*> to_destroy_;
+  std::vector<std::unique_ptr<RequestState>> free_states_;
   struct Snapshot {
     std::shared_ptr<const Runtime> rt;
     uint32_t users = 0;
