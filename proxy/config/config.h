@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "proxy/config/audit_config.h"
+#include "proxy/config/origin_lock_config.h"
 #include "rules/base/result.h"
 
 namespace portcullis::config {
@@ -110,6 +111,7 @@ struct Config {
   Limits limits;
   AdminConfig admin;
   StagesConfig stages;
+  OriginLockConfig origin_lock;  // yaml `origin_lock:` (origin_lock_config.h)
   AuditConfig audit;  // yaml `audit:` (audit_config.h)
   bool operator==(const Config&) const = default;
 };

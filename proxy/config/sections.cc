@@ -7,7 +7,7 @@ namespace portcullis::config {
 namespace {
 
 // Order matters only for the order of error messages; each section is independent.
-constexpr std::array<Section, 8> kSections{{
+constexpr std::array<Section, 9> kSections{{
     {"listen", parse_listen_section},
     {"workers", parse_workers_section},
     {"origin", parse_origin_section},
@@ -15,10 +15,11 @@ constexpr std::array<Section, 8> kSections{{
     {"timeouts", parse_timeouts_section},
     {"limits", parse_limits_section},
     {"stages", parse_stages_section},
+    {"origin_lock", parse_origin_lock_section},
     {"audit", parse_audit_section},
 }};
 
-constexpr std::array<ConfigCheck, 3> kChecks{{check_addresses, check_limits, check_stages}};
+constexpr std::array<ConfigCheck, 4> kChecks{{check_addresses, check_limits, check_stages, check_origin_lock}};
 
 }  // namespace
 

@@ -39,11 +39,13 @@ void parse_timeouts_section(const Entry& e, Reader& r, Config& out);
 void parse_limits_section(const Entry& e, Reader& r, Config& out);
 void parse_admin_section(const Entry& e, Reader& r, Config& out);
 void parse_stages_section(const Entry& e, Reader& r, Config& out);
+void parse_origin_lock_section(const Entry& e, Reader& r, Config& out);
 void parse_audit_section(const Entry& e, Reader& r, Config& out);
 
 // Cross-section checks.
 void check_addresses(Reader& r, Config& c);  // listeners distinct, admin not on a listener
 void check_limits(Reader& r, Config& c);     // target fits in head
 void check_stages(Reader& r, Config& c);     // stage limits within global limits
+void check_origin_lock(Reader& r, Config& c);  // some peer can pass the lock
 
 }  // namespace portcullis::config

@@ -1,6 +1,7 @@
 #include "proxy/pipeline/pipeline.h"
 
 #include "proxy/pipeline/request_limits_stage.h"
+#include "proxy/stages/origin_lock/origin_lock_stage.h"
 
 namespace portcullis::pipeline {
 
@@ -77,6 +78,12 @@ Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg,
   // request_limits runs first of all: it is cheap and rejects what no later stage should parse.
   entries.push_back({std::make_unique<RequestLimitsStage>(cfg.stages.request_limits),
                      cfg.stages.request_limits.mode});
+  // Origin lock first among the security stages: every later stage must see the real client IP,
+  // and a request that did not come through Cloudflare is refused before any inspection.
+  auto lock = origin_lock::build_origin_lock(cfg.origin_lock, config::process_env(),
+                                             origin_lock::process_ranges_store());
+  if (!lock.ok()) return lock.error();
+  if (lock->stage) entries.push_back({std::move(lock->stage), lock->mode});
   return std::make_unique<Pipeline>(std::move(entries));
 }
 

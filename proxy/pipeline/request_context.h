@@ -61,7 +61,7 @@ struct AsyncHandle {
 
 struct RequestContext {
   static constexpr size_t kMaxDetections = 4;
-  static constexpr size_t kMaxStripHeaders = 4;
+  static constexpr size_t kMaxStripHeaders = 8;  // origin lock alone may strip 5
 
   const http::RequestHead* head = nullptr;
   std::string_view peer_ip;    // socket peer, text form (connection-owned storage)
@@ -69,6 +69,11 @@ struct RequestContext {
   char client_ip_buf[46] = {};
   std::string_view request_id;
   bool tls = false;
+  // Set by the origin-lock stage: the socket peer is in the Cloudflare ranges / trusted_proxies.
+  bool peer_trusted = false;
+  // Set by the TLS listener (not implemented yet) when the client certificate verified against
+  // the configured origin-pull CA (Authenticated Origin Pulls). Always false on plaintext.
+  bool client_cert_verified = false;
   AsyncHandle async;  // set by the connection before on_request_head
 
   // Extra response headers for a local (block) response, e.g. Retry-After and RateLimit on a
