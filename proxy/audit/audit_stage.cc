@@ -1,0 +1,125 @@
+#include "proxy/audit/audit_stage.h"
+
+#include <ctime>
+#include <string>
+
+namespace portcullis::audit {
+
+pipeline::Verdict AuditStage::on_request_head(pipeline::RequestContext& ctx) const {
+  if (ctx.head != nullptr) pipeline::capture_request_summary(*ctx.head, ctx.summary);
+  return pipeline::Verdict::Continue();
+}
+
+bool AuditStage::build_event(const pipeline::RequestContext& ctx, Event& ev) const {
+  const config::AuditConfig& cfg = auditor_.config();
+  const bool blocked = !ctx.blocked_by.empty() && !ctx.monitored_block;
+  const bool monitored = ctx.monitored_block;
+  const bool detected = ctx.num_detections > 0;
+  const bool upstream_error =
+      cfg.upstream_errors && (ctx.response_status == 502 || ctx.response_status == 504);
+  bool access = false;
+  if (!blocked && !monitored && !detected && !upstream_error) {
+    if (!cfg.access_events) return false;
+    if (cfg.access_sample < 1.0) {
+      // Deterministic sampling (every 1/rate-th request): no RNG on the request path.
+      uint64_t n = sample_counter_.fetch_add(1, std::memory_order_relaxed);
+      uint64_t every =
+          cfg.access_sample <= 0.0 ? 0 : static_cast<uint64_t>(1.0 / cfg.access_sample);
+      if (every == 0 || n % every != 0) return false;
+    }
+    access = true;
+  }
+  const pipeline::RequestSummary& s = ctx.summary;
+  const pipeline::Detection* d = detected ? &ctx.detections[0] : nullptr;
+
+  // event.action: "<stage>.<reason>" for decisions.
+  std::string action;
+  if (blocked || monitored) {
+    action.append(ctx.blocked_by).append(".").append(ctx.block_reason);
+  } else if (d != nullptr) {
+    action.append(d->stage.empty() ? std::string_view("inspection") : d->stage)
+        .append(".detection");
+  } else if (upstream_error) {
+    action = ctx.response_status == 504 ? "proxy.upstream_timeout" : "proxy.upstream_error";
+  } else {
+    action = "http.request";
+  }
+  ev.action.set(action);
+  ev.priority = access ? Priority::kP4 : auditor_.classify(action, s.path.view());
+  ev.kind = access || (upstream_error && !blocked && !monitored && d == nullptr)
+                ? EventKind::kEvent
+                : EventKind::kAlert;
+  ev.category.set("web");
+  if (blocked) {
+    ev.type.set("denied");
+    ev.outcome = Outcome::kFailure;
+    ev.mode = Mode::kBlock;
+  } else if (monitored) {
+    ev.type.set("info");
+    ev.outcome = Outcome::kSuccess;
+    ev.mode = Mode::kMonitor;
+  } else if (upstream_error) {
+    ev.type.set("error");
+    ev.outcome = Outcome::kFailure;
+  } else {
+    ev.type.set(d != nullptr ? "info" : "access");
+    ev.outcome = ctx.response_status >= 400 ? Outcome::kFailure : Outcome::kSuccess;
+    if (d != nullptr) ev.mode = Mode::kMonitor;
+  }
+  if (blocked || monitored) ev.stage.set(ctx.blocked_by);
+  ev.reason.set(ctx.block_reason);
+  ev.source_ip.set(ctx.peer_ip);
+  ev.client_ip.set(ctx.client_ip.empty() ? ctx.peer_ip : ctx.client_ip);
+  ev.request_id.set(ctx.request_id);
+  ev.status = ctx.response_status;
+  ev.method.set(s.method.view());
+  ev.path.set(s.path.view());
+  ev.query.set(s.query.view());
+  ev.user_agent.set(s.user_agent.view());
+  ev.ray.set(s.cf_ray.view());
+  ev.trace_id.set(s.trace_id.view());
+  ev.detections_total = ctx.total_detections;
+  if (d != nullptr) {
+    if (ev.stage.empty()) ev.stage.set(d->stage);
+    ev.detector.set(rules::detector_name(d->finding.detector));
+    if (ctx.block_reason.empty()) ev.reason.set(d->finding.reason);
+    ev.location.set(d->location());
+    ev.fingerprint.set(d->finding.fingerprint());
+    if (cfg.excerpt_bytes > 0) {
+      thread_local std::string redacted;
+      std::string_view loc = d->location();
+      // A finding inside a credential header: never copy any of its value.
+      if (loc.rfind("header:authorization", 0) == 0 || loc.rfind("header:cookie", 0) == 0 ||
+          loc.rfind("header:proxy-authorization", 0) == 0) {
+        redacted = "[REDACTED]";
+      } else {
+        auditor_.redact(d->excerpt(), redacted);
+      }
+      std::string_view e = redacted;
+      if (e.size() > cfg.excerpt_bytes) e = e.substr(0, cfg.excerpt_bytes);
+      ev.excerpt.set(e);
+      ev.excerpt.truncated |= redacted.size() > cfg.excerpt_bytes;
+    }
+  }
+  // Wall clock of the request start, for the delivery latency ("time to detect").
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  int64_t now_us = ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+  if (ctx.start.time_since_epoch().count() != 0) {
+    auto age = std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::steady_clock::now() - ctx.start)
+                   .count();
+    ev.request_time_us = now_us - (age > 0 ? age : 0);
+  } else {
+    ev.request_time_us = now_us;
+  }
+  ev.time_us = now_us;
+  return true;
+}
+
+void AuditStage::on_complete(const pipeline::RequestContext& ctx) const {
+  Event ev;
+  if (build_event(ctx, ev)) auditor_.emit(ev);
+}
+
+}  // namespace portcullis::audit
