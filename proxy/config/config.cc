@@ -112,6 +112,7 @@ void apply_env(const EnvLookup& env, Reader& r, Config& c) {
     r.mark_set("admin.address", std::string(kEnvAdminListen));
     return Status::Ok();
   });
+  apply_inspection_env(env, r, c);  // PORTCULLIS_MODE (section_inspection.cc)
 }
 
 // Records where each document starts; ignores everything else.

@@ -16,6 +16,7 @@
 
 #include "proxy/config/audit_config.h"
 #include "proxy/config/origin_lock_config.h"
+#include "proxy/config/inspection_config.h"
 #include "rules/base/result.h"
 
 namespace portcullis::config {
@@ -111,6 +112,7 @@ struct Config {
   Limits limits;
   AdminConfig admin;
   StagesConfig stages;
+  InspectionConfig inspection;  // yaml `inspection:` (inspection_config.h)
   OriginLockConfig origin_lock;  // yaml `origin_lock:` (origin_lock_config.h)
   AuditConfig audit;  // yaml `audit:` (audit_config.h)
   bool operator==(const Config&) const = default;

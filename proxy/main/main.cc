@@ -8,6 +8,7 @@
 #include <string>
 
 #include "proxy/config/config.h"
+#include "proxy/main/explain.h"
 #include "proxy/server/log.h"
 #include "proxy/server/server.h"
 
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   std::string config_path;
   int i = 1;
   if (i < argc && argv[i][0] != '-') command = argv[i++];
+  if (command == "explain") return portcullis::explain::run_explain(argc - i, argv + i);
   for (; i < argc; ++i) {
     if ((std::strcmp(argv[i], "-c") == 0 || std::strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
       config_path = argv[++i];

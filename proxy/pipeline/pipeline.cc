@@ -1,6 +1,7 @@
 #include "proxy/pipeline/pipeline.h"
 
 #include "proxy/pipeline/request_limits_stage.h"
+#include "proxy/stages/inspection/inspection_stage.h"
 #include "proxy/stages/origin_lock/origin_lock_stage.h"
 
 namespace portcullis::pipeline {
@@ -84,6 +85,10 @@ Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg,
                                              origin_lock::process_ranges_store());
   if (!lock.ok()) return lock.error();
   if (lock->stage) entries.push_back({std::move(lock->stage), lock->mode});
+  // Injection detection after the cheap access decisions (origin_lock, rate_limit go before).
+  auto inspection = stages::InspectionStage::create(cfg.inspection);
+  if (!inspection.ok()) return inspection.error();
+  entries.push_back({std::move(inspection).value(), cfg.inspection.mode});
   return std::make_unique<Pipeline>(std::move(entries));
 }
 

@@ -1,0 +1,116 @@
+#include "rules/inspect/engine.h"
+
+#include "rules/generic/generic_detector.h"
+#include "rules/objects/nosql_detector.h"
+#include "rules/objects/proto_detector.h"
+#include "rules/path/path_detector.h"
+#include "rules/shell/shell_detector.h"
+#include "rules/sqli/sqli_detector.h"
+#include "rules/ssrf/ssrf_detector.h"
+#include "rules/xss/xss_detector.h"
+
+namespace portcullis::rules {
+namespace {
+
+constexpr std::array<Detector, kNumDetectorKinds> kAll{
+    Detector::kSqli,  Detector::kShell, Detector::kPath, Detector::kSsrf,
+    Detector::kNosql, Detector::kProto, Detector::kXss,  Detector::kGeneric};
+
+// Cheapest and most specific first does not matter for the result (all enabled detectors run:
+// every finding is recorded), only for readability of the audit stream.
+}  // namespace
+
+std::optional<Finding> run_detector(Detector d, std::string_view decoded) {
+  switch (d) {
+    case Detector::kSqli:
+      return detect_sqli(decoded);
+    case Detector::kShell:
+      return detect_shell(decoded);
+    case Detector::kPath:
+      return detect_path(decoded);
+    case Detector::kSsrf:
+      return detect_ssrf(decoded);
+    case Detector::kNosql:
+      return detect_nosql_value(decoded);
+    case Detector::kProto:
+      return detect_proto_value(decoded);
+    case Detector::kXss:
+      return detect_xss(decoded);
+    case Detector::kGeneric:
+      return detect_generic(decoded);
+  }
+  return std::nullopt;
+}
+
+std::optional<Detector> detector_from_name(std::string_view name) {
+  for (Detector d : kAll) {
+    if (detector_name(d) == name) return d;
+  }
+  return std::nullopt;
+}
+
+uint8_t InspectionEngine::inspect(const Input& input, const InspectOptions& opts,
+                                  InputFindings& out) {
+  out.count = 0;
+  const DetectorSet enabled = opts.enabled & input.detectors;
+  DecodeOptions dopts;
+  dopts.plus_as_space = input.plus_as_space;
+  dopts.max_input = opts.max_input_bytes;
+  out.decoded = decoder_.decode(input.raw, dopts);
+  if (enabled == 0) return 0;
+  const std::string_view text = out.decoded.text;
+
+  if (input.is_key) {
+    // A key is an operator or a pollution path by itself (Zen: any user-supplied object key
+    // that is a query operator), whatever the value next to it is.
+    if (enabled & detector_bit(Detector::kNosql)) {
+      bool fired = false;
+      for (std::string_view seg : input.key_path) {
+        if (auto f = detect_nosql_key(seg)) {
+          out.add(*f);
+          fired = true;
+          break;
+        }
+      }
+      if (!fired && input.key_path.empty()) {
+        if (auto f = detect_nosql_key(text)) out.add(*f);
+      }
+    }
+    if (enabled & detector_bit(Detector::kProto)) {
+      std::optional<Finding> f;
+      if (!input.key_path.empty()) {
+        f = detect_proto_path(input.key_path);
+      } else {
+        std::string_view one[1] = {text};
+        f = detect_proto_path(one);
+      }
+      if (f) out.add(*f);
+    }
+    // Keys are reflected and concatenated into queries too ("ORDER BY <key>"): the value
+    // detectors run on them, except the object-text checks the key checks already cover.
+    for (Detector d : kAll) {
+      if (d == Detector::kNosql || d == Detector::kProto) continue;
+      if ((enabled & detector_bit(d)) == 0) continue;
+      if (auto f = run_detector(d, text)) out.add(*f);
+    }
+    return out.count;
+  }
+
+  for (Detector d : kAll) {
+    if ((enabled & detector_bit(d)) == 0) continue;
+    if (auto f = run_detector(d, text)) out.add(*f);
+  }
+  return out.count;
+}
+
+uint8_t InspectionEngine::inspect_query_value(std::string_view raw, const InspectOptions& opts,
+                                              InputFindings& out) {
+  Input in;
+  in.source = InputSource::kQuery;
+  in.plus_as_space = true;
+  in.location = "query:value";
+  in.raw = raw;
+  return inspect(in, opts, out);
+}
+
+}  // namespace portcullis::rules
