@@ -52,7 +52,7 @@ void encode_event(const Event& ev, std::string& out) {
   JsonWriter w(out);
   w.begin_object();
   w.key("@timestamp");
-  out += '"';
+  w.raw("\"");
   format_rfc3339(ev.time_us, out);
   out += '"';
   w.key("ecs");

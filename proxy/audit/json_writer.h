@@ -44,6 +44,11 @@ class JsonWriter {
   void number(int64_t v);
   void number(uint64_t v);
   void boolean(bool v);
+  // Appends `v` verbatim as the next value (the caller guarantees it is valid JSON).
+  void raw(std::string_view v) {
+    sep();
+    out_ += v;
+  }
   // Shorthands: "k": value.
   void field(std::string_view k, std::string_view v) {
     key(k);
