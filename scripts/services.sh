@@ -9,8 +9,30 @@ case "$cmd" in
   start)
     mkdir -p "$dir"
     : >"$dir/env"
-    # Nothing yet: the proxy-core tests bring their own origin. Redis (rate limiting) and rsyslog
-    # (audit) are started here when those integration tests land.
+    # The proxy-core tests bring their own origin. Redis (rate limiting) is started here when
+    # those integration tests land.
+    # rsyslog (audit): TCP input (imtcp, RFC 6587 octet counting) on loopback, every message's MSG
+    # (the event JSON) written one per line to $dir/rsyslog.out. Never the system instance.
+    if command -v rsyslogd >/dev/null 2>&1; then
+      port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+      mkdir -p "$dir/rsyslog-work"
+      cat >"$dir/rsyslog.conf" <<CONF
+global(workDirectory="$dir/rsyslog-work" maxMessageSize="64k")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="$port")
+template(name="msgonly" type="string" string="%msg%\n")
+action(type="omfile" file="$dir/rsyslog.out" template="msgonly")
+CONF
+      rsyslogd -f "$dir/rsyslog.conf" -i "$dir/rsyslog.pid"
+      for _ in $(seq 50); do [ -s "$dir/rsyslog.pid" ] && break; sleep 0.1; done
+      {
+        echo "RSYSLOGD=$(command -v rsyslogd)"
+        echo "RSYSLOG_TCP_PORT=$port"
+        echo "RSYSLOG_OUTPUT=$dir/rsyslog.out"
+      } >>"$dir/env"
+    else
+      echo "services.sh: rsyslogd not installed, audit syslog tests will skip" >&2
+    fi
     ;;
   stop)
     for pidfile in "$dir"/*.pid; do
