@@ -40,6 +40,35 @@ void add_chunk_header(evbuffer* out, size_t n) {
 
 }  // namespace
 
+// Writes straight to the socket when nothing is queued: it saves arming and disarming EPOLLOUT
+// (two epoll_ctl calls) and a loop iteration per write, the dominant cost in profiles. What the
+// socket does not take is queued in the bufferevent as usual, so ordering is preserved.
+bool Connection::direct_ok(bufferevent* bev) const {
+  if (bev == client_) return true;
+  return upstream_ != nullptr && bev == upstream_->bev && upstream_->connected;
+}
+
+void Connection::send_bytes(bufferevent* bev, const char* data, size_t len) {
+  evbuffer* out = bufferevent_get_output(bev);
+  if (len > 0 && direct_ok(bev) && evbuffer_get_length(out) == 0) {
+    ssize_t w = send(bufferevent_getfd(bev), data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w > 0) {
+      data += w;
+      len -= static_cast<size_t>(w);
+    }
+  }
+  if (len > 0) evbuffer_add(out, data, len);
+}
+
+void Connection::send_buffer(bufferevent* bev, evbuffer* src, size_t len) {
+  evbuffer* out = bufferevent_get_output(bev);
+  if (len > 0 && direct_ok(bev) && evbuffer_get_length(out) == 0) {
+    int w = evbuffer_write_atmost(src, bufferevent_getfd(bev), static_cast<ev_ssize_t>(len));
+    if (w > 0) len -= static_cast<size_t>(w);
+  }
+  if (len > 0) evbuffer_remove_buffer(src, out, len);
+}
+
 Connection::Connection(Worker& worker, uint64_t id, evutil_socket_t fd, const sockaddr* peer,
                        int peer_len)
     : worker_(worker), id_(id) {
@@ -114,6 +143,7 @@ void Connection::reset_request_state() {
   response_bytes_sent_ = false;
   resp_status_ = 0;
   upstream_bytes_seen_ = 0;
+  resp_head_prefix_ = 0;
 }
 
 // Idle keep-alive connections hold no request state: it goes back to the worker's pool, so
@@ -468,7 +498,7 @@ bool Connection::start_upstream(bool fresh_only) {
   bufferevent_set_timeouts(ub, nullptr, &ct);
   bufferevent_enable(ub, EV_READ | EV_WRITE);
   upstream_read_paused_ = false;
-  evbuffer_add(bufferevent_get_output(ub), rs_->replay_head.data(), rs_->replay_head.size());
+  send_bytes(ub, rs_->replay_head.data(), rs_->replay_head.size());
   return true;
 }
 
@@ -482,7 +512,11 @@ void Connection::pump_request_body() {
     if (holding_) room = std::min<uint64_t>(room, hold_limit_ - evbuffer_get_length(rs_->held_body));
     size_t n = static_cast<size_t>(std::min<uint64_t>(avail, room));
     if (n > 0) {
-      evbuffer_remove_buffer(in, holding_ ? rs_->held_body : bufferevent_get_output(upstream_->bev), n);
+      if (holding_) {
+        evbuffer_remove_buffer(in, rs_->held_body, n);
+      } else {
+        send_buffer(upstream_->bev, in, n);
+      }
       req_remaining_ -= n;
       rs_->ctx.request_body_bytes += n;
       worker_.metrics().add(worker_.metrics().bytes_in, n);
@@ -750,7 +784,15 @@ bool Connection::process_response_head() {
   info.close = !client_keep_alive_ || close_after_response_;
   serialize_response_head(head, info, scratch);
   evbuffer_drain(in, head.head_bytes);
-  evbuffer_add(out, scratch.data(), scratch.size());
+  if (head.framing == http::BodyFraming::kContentLength && head.content_length > 0 &&
+      evbuffer_get_length(out) == 0) {
+    // Put the head in front of the body bytes already read, so head and body leave in one
+    // writev (pump_response_body sends resp_head_prefix_ + body bytes).
+    evbuffer_prepend(in, scratch.data(), scratch.size());
+    resp_head_prefix_ = scratch.size();
+  } else {
+    send_bytes(client_, scratch.data(), scratch.size());
+  }
   worker_.metrics().add(worker_.metrics().bytes_out, scratch.size());
   response_bytes_sent_ = true;
   resp_phase_ = RespPhase::kBody;
@@ -769,8 +811,9 @@ void Connection::pump_response_body() {
   size_t avail = evbuffer_get_length(in);
   switch (resp_framing_) {
     case http::BodyFraming::kContentLength: {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(avail, resp_remaining_));
-      evbuffer_remove_buffer(in, out, n);
+      size_t n = static_cast<size_t>(std::min<uint64_t>(avail - resp_head_prefix_, resp_remaining_));
+      send_buffer(client_, in, resp_head_prefix_ + n);
+      resp_head_prefix_ = 0;
       resp_remaining_ -= n;
       rs_->ctx.response_body_bytes += n;
       worker_.metrics().add(worker_.metrics().bytes_out, n);
@@ -882,7 +925,7 @@ void Connection::send_local_response(uint16_t status, std::string_view body, boo
   bool will_close = close || close_after_response_ || !client_keep_alive_;
   serialize_local_response(status, req_is_head_ ? std::string_view() : body, rs_->ctx.request_id,
                            will_close, scratch, rs_->ctx.response_headers());
-  evbuffer_add(bufferevent_get_output(client_), scratch.data(), scratch.size());
+  send_bytes(client_, scratch.data(), scratch.size());
   worker_.metrics().add(worker_.metrics().bytes_out, scratch.size());
   complete_request(status);
   if (will_close) {

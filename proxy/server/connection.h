@@ -97,6 +97,9 @@ class Connection {
   void pump_tunnel(bufferevent* from, bufferevent* to);
   void release_upstream(bool reusable);
   void arm_timer(std::chrono::milliseconds ms);
+  bool direct_ok(bufferevent* bev) const;
+  void send_bytes(bufferevent* bev, const char* data, size_t len);
+  void send_buffer(bufferevent* bev, evbuffer* src, size_t len);
   void close_after_flush();
   void close_now();
   void reset_request_state();
@@ -145,7 +148,8 @@ class Connection {
   bool response_bytes_sent_ = false;
   uint16_t resp_status_ = 0;
   uint64_t upstream_bytes_seen_ = 0;
-  size_t head_scanned_ = 0;  // input bytes seen by the last incomplete parse
+  size_t head_scanned_ = 0;
+  size_t resp_head_prefix_ = 0;  // our response head, prepended to the upstream input  // input bytes seen by the last incomplete parse
 };
 
 }  // namespace portcullis::server

@@ -46,8 +46,14 @@ TEST(Lifecycle, AdminEndpoints) {
     if (ready_status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(ready_status, 200);
-  auto m = Fetch(proxy->admin_port(), Get("/metrics"));
-  ASSERT_TRUE(m.has_value());
+  // The response can reach the client a moment before the worker records it: poll briefly.
+  std::optional<HttpResponse> m;
+  for (int i = 0; i < 50; ++i) {
+    m = Fetch(proxy->admin_port(), Get("/metrics"));
+    ASSERT_TRUE(m.has_value());
+    if (m->body.find("portcullis_request_duration_seconds_count 1") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   EXPECT_NE(m->body.find("portcullis_requests_total{code=\"2xx\"} 1"), std::string::npos) << m->body;
   EXPECT_NE(m->body.find("portcullis_request_duration_seconds_count 1"), std::string::npos);
   EXPECT_NE(m->body.find("portcullis_open_connections"), std::string::npos);

@@ -224,6 +224,7 @@ void TestOrigin::HandleConnection(int fd) {
         resp = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
                std::to_string(n) + "\r\n\r\n";
         if (!WriteAll(fd, resp)) goto done;
+        if (method == "HEAD") n = 0;
         std::string chunk(64 * 1024, 'x');
         while (n > 0) {
           size_t k = n < chunk.size() ? n : chunk.size();
