@@ -140,16 +140,20 @@ Result<OriginLockBuild> build_origin_lock(const config::OriginLockConfig& cfg,
     std::string path = *file ? **file : cfg.ranges_file;
     Result<net::RangeFile> candidate = make_error("unset");
     std::string source;
+    size_t entries = 0;
     if (path.empty()) {
       source = "<shipped>";
       candidate = net::cloudflare_ranges();
+      entries = count_entries(net::cloudflare_ips_v4_text()) +
+                count_entries(net::cloudflare_ips_v6_text());
     } else {
       source = path;
       Result<std::string> text = read_bounded(path);
+      if (text.ok()) entries = count_entries(*text);
       candidate =
           text.ok() ? net::parse_range_file(*text, path) : Result<net::RangeFile>(text.error());
     }
-    auto outcome = store.offer(std::move(candidate), source);
+    auto outcome = store.offer(std::move(candidate), source, entries);
     if (!outcome.ok()) return outcome.error();
     if (outcome->refused) out.warnings.push_back(outcome->message);
     s.cloudflare = outcome->snapshot.set;

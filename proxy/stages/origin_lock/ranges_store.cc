@@ -1,24 +1,31 @@
 #include "proxy/stages/origin_lock/ranges_store.h"
 
 namespace portcullis::origin_lock {
-namespace {
+namespace {}  // namespace
 
-size_t range_count(const net::CidrSet& s) { return s.v4_range_count() + s.v6_range_count(); }
-
-}  // namespace
+size_t count_entries(std::string_view text) {
+  size_t n = 0;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    size_t first = line.find_first_not_of(" \t\r");
+    if (first != std::string_view::npos && line[first] != '#') ++n;
+  }
+  return n;
+}
 
 Result<RangesStore::Outcome> RangesStore::offer(Result<net::RangeFile> candidate,
-                                                const std::string& source) {
+                                                const std::string& source, size_t entries) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string why;
   if (!candidate.ok()) {
     why = "Cloudflare range list " + source + " does not parse: " + candidate.error().reason;
   } else if (candidate->set.empty()) {
     why = "Cloudflare range list " + source + " is empty";
-  } else if (good_ && good_->source == source && range_count(candidate->set) * 2 < good_->ranges) {
+  } else if (good_ && good_->source == source && entries * 2 < good_->ranges) {
     why = "Cloudflare range list " + source + " shrank from " + std::to_string(good_->ranges) +
-          " to " + std::to_string(range_count(candidate->set)) +
-          " ranges (more than half gone: truncated download?)";
+          " to " + std::to_string(entries) + " entries (more than half gone: truncated download?)";
   }
   if (!why.empty()) {
     ++refused_;
@@ -26,7 +33,7 @@ Result<RangesStore::Outcome> RangesStore::offer(Result<net::RangeFile> candidate
     return Outcome{*good_, true, why + "; keeping the last good list from " + good_->source};
   }
   RangesSnapshot snap;
-  snap.ranges = range_count(candidate->set);
+  snap.ranges = entries;
   snap.taken = candidate->taken;
   snap.source = source;
   snap.set = std::make_shared<const net::CidrSet>(std::move(candidate.value().set));

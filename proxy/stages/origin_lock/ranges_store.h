@@ -28,7 +28,7 @@ struct RangesSnapshot {
   std::shared_ptr<const net::CidrSet> set;  // shared by every stage built from it
   std::optional<net::CivilDate> taken;      // "# taken:" header, if the list had one
   std::string source;                       // file path, or "<shipped>"
-  size_t ranges = 0;                        // merged v4 + v6 ranges
+  size_t ranges = 0;                        // entries (CIDR lines) in the list
 };
 
 class RangesStore {
@@ -41,7 +41,10 @@ class RangesStore {
 
   // Offers a freshly parsed candidate (or its parse error). Error only when the candidate is
   // refused and there is no last good list to fall back to.
-  Result<Outcome> offer(Result<net::RangeFile> candidate, const std::string& source);
+  // `entries` is the number of CIDR lines of the candidate (count_entries): the shrink rule
+  // compares what the publisher listed, not merged ranges (two adjacent CIDRs merge into one).
+  Result<Outcome> offer(Result<net::RangeFile> candidate, const std::string& source,
+                        size_t entries);
 
   std::optional<RangesSnapshot> current() const;
   uint64_t refused_total() const;
@@ -56,12 +59,15 @@ class RangesStore {
   uint64_t refused_ = 0;
 };
 
+// Lines of a range list that are neither blank nor comments.
+size_t count_entries(std::string_view text);
+
 // The process-wide store the stage factory uses (reloads must see the previous build's list).
 RangesStore& process_ranges_store();
 
 // Prometheus text for the admin /metrics endpoint:
 //   portcullis_cloudflare_ranges_age_seconds  (gauge; omitted when the list has no date)
-//   portcullis_cloudflare_ranges              (gauge; merged ranges in use)
+//   portcullis_cloudflare_ranges              (gauge; entries of the list in use)
 //   portcullis_cloudflare_ranges_refused_total (counter; candidate lists refused on load/reload)
 // Appends nothing when no Cloudflare list was ever loaded (lock not configured).
 void render_metrics(const RangesStore& store, std::chrono::system_clock::time_point now,

@@ -183,7 +183,8 @@ TEST(RangesReload, BrokenEmptyOrShrunkListKeepsTheLastGoodOne) {
   EXPECT_NE(shrunk->warnings.at(0).find("shrank from 4 to 1"), std::string::npos);
   EXPECT_TRUE(shrunk->stage->peer_trusted(ip("10.0.6.1")));
 
-  auto half = rewrite("10.0.0.0/24\n10.0.2.0/24\n");  // exactly half: accepted
+  // Adjacent CIDRs merge into one range; the rule counts the publisher's entries, not ranges.
+  auto half = rewrite("10.0.0.0/24\n10.0.1.0/24\n");  // exactly half: accepted
   ASSERT_TRUE(half.ok());
   EXPECT_TRUE(half->warnings.empty());
   EXPECT_FALSE(half->stage->peer_trusted(ip("10.0.6.1")));
@@ -205,8 +206,9 @@ TEST(RangesMetrics, AgeCountAndRefusals) {
   std::string out;
   render_metrics(store, std::chrono::system_clock::now(), out);
   EXPECT_TRUE(out.empty()) << "nothing before a list was loaded";
+  EXPECT_EQ(count_entries("# c\n\n 1.2.3.0/24 # x\n\t\r\n::1\n  # indented comment\n"), 2u);
   ASSERT_TRUE(
-      store.offer(net::parse_range_file("# taken: 2026-01-01\n1.2.3.0/24\n", "t"), "t").ok());
+      store.offer(net::parse_range_file("# taken: 2026-01-01\n1.2.3.0/24\n", "t"), "t", 1).ok());
   // 2026-01-11T12:00:00Z is 10.5 days after the taken date.
   auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1768132800));
   render_metrics(store, now, out);
