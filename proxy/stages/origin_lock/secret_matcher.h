@@ -26,11 +26,13 @@ class SecretMatcher {
   // True if `presented` equals the current or the previous secret. No allocation.
   bool matches(std::string_view presented) const;
 
-  static Digest digest(std::string_view text);
+  // SHA-256; false only if libcrypto fails.
+  static bool digest(std::string_view text, Digest& out);
 
  private:
   std::array<Digest, 2> secrets_{};
   uint8_t num_ = 0;
+  bool broken_ = false;
 };
 
 }  // namespace portcullis::origin_lock
