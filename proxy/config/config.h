@@ -14,9 +14,11 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/config/access_lists_config.h"
 #include "proxy/config/audit_config.h"
 #include "proxy/config/origin_lock_config.h"
 #include "proxy/config/inspection_config.h"
+#include "proxy/config/rate_limit_config.h"
 #include "rules/base/result.h"
 
 namespace portcullis::config {
@@ -115,6 +117,8 @@ struct Config {
   InspectionConfig inspection;  // yaml `inspection:` (inspection_config.h)
   OriginLockConfig origin_lock;  // yaml `origin_lock:` (origin_lock_config.h)
   AuditConfig audit;  // yaml `audit:` (audit_config.h)
+  AccessListsConfig access_lists;  // yaml `access_lists:` (access_lists_config.h)
+  RateLimitConfig rate_limit;  // yaml `rate_limit:` (rate_limit_config.h)
   bool operator==(const Config&) const = default;
 };
 

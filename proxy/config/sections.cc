@@ -7,7 +7,7 @@ namespace portcullis::config {
 namespace {
 
 // Order matters only for the order of error messages; each section is independent.
-constexpr std::array<Section, 10> kSections{{
+constexpr std::array<Section, 12> kSections{{
     {"listen", parse_listen_section},
     {"workers", parse_workers_section},
     {"origin", parse_origin_section},
@@ -18,6 +18,8 @@ constexpr std::array<Section, 10> kSections{{
     {"origin_lock", parse_origin_lock_section},
     {"audit", parse_audit_section},
     {"inspection", parse_inspection_section},
+    {"access_lists", parse_access_lists_section},
+    {"rate_limit", parse_rate_limit_section},
 }};
 
 constexpr std::array<ConfigCheck, 4> kChecks{{check_addresses, check_limits, check_stages, check_origin_lock}};

@@ -1,8 +1,10 @@
 #include "proxy/pipeline/pipeline.h"
 
 #include "proxy/pipeline/request_limits_stage.h"
+#include "proxy/stages/access_lists/access_lists_stage.h"
 #include "proxy/stages/inspection/inspection_stage.h"
 #include "proxy/stages/origin_lock/origin_lock_stage.h"
+#include "proxy/stages/rate_limit/rate_limit_stage.h"
 
 namespace portcullis::pipeline {
 
@@ -85,6 +87,14 @@ Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg,
                                              origin_lock::process_ranges_store());
   if (!lock.ok()) return lock.error();
   if (lock->stage) entries.push_back({std::move(lock->stage), lock->mode});
+  // Access lists, then rate limits: both before inspection, so refused clients cost no parsing.
+  auto lists = access_lists::build_access_lists(cfg.access_lists, cfg.rate_limit.user);
+  if (!lists.ok()) return lists.error();
+  if (lists.value()) entries.push_back({std::move(lists).value(), cfg.access_lists.mode});
+  auto limits = rate_limit::build_rate_limit(cfg.rate_limit, config::process_env(),
+                                             services.rate_limit);
+  if (!limits.ok()) return limits.error();
+  if (limits.value()) entries.push_back({std::move(limits).value(), cfg.rate_limit.mode});
   // Injection detection after the cheap access decisions (origin_lock, rate_limit go before).
   auto inspection = stages::InspectionStage::create(cfg.inspection);
   if (!inspection.ok()) return inspection.error();

@@ -74,6 +74,10 @@ struct RequestContext {
   // Set by the TLS listener (not implemented yet) when the client certificate verified against
   // the configured origin-pull CA (Authenticated Origin Pulls). Always false on plaintext.
   bool client_cert_verified = false;
+  // Set by the access-lists stage for an allow-listed client (access_lists.bypass_*): the
+  // rate-limit stage skips limits and auto-block strikes, the inspection stage skips detectors.
+  bool bypass_rate_limit = false;
+  bool bypass_inspection = false;
   AsyncHandle async;  // set by the connection before on_request_head
 
   // Extra response headers for a local (block) response, e.g. Retry-After and RateLimit on a

@@ -14,6 +14,7 @@
 #include "proxy/server/admin_server.h"
 #include "proxy/server/log.h"
 #include "proxy/server/worker.h"
+#include "proxy/stages/rate_limit/shared_state.h"
 
 namespace portcullis::server {
 namespace {
@@ -88,6 +89,7 @@ Result<std::unique_ptr<Server>> Server::create(Options opts) {
   std::unique_ptr<Server> s(new Server(std::move(opts)));
   auto cfg = s->load_config();
   if (!cfg) return cfg.error();
+  s->services_.rate_limit = rate_limit::SharedState::create(cfg.value().rate_limit);
   auto rt = build_runtime(std::move(cfg.value()), ++s->generation_, s->services_);
   if (!rt) return rt.error();
   s->runtime_ = rt.value();
@@ -149,6 +151,7 @@ void Server::render_metrics(std::string& out) const {
   for (const auto& w : workers_) ms.push_back(&w->metrics());
   render_prometheus(ms, blocks_, static_cast<double>(reloads_.load()),
                     static_cast<double>(reload_failures_.load()), out);
+  if (services_.rate_limit) services_.rate_limit->render_prometheus(out);
 }
 
 Status Server::reload() {
