@@ -9,8 +9,7 @@ case "$cmd" in
   start)
     mkdir -p "$dir"
     : >"$dir/env"
-    # The proxy-core tests bring their own origin. Redis (rate limiting) is started here when
-    # those integration tests land.
+    # The proxy-core tests bring their own origin.
     # rsyslog (audit): TCP input (imtcp, RFC 6587 octet counting) on loopback, every message's MSG
     # (the event JSON) written one per line to $dir/rsyslog.out. Never the system instance.
     if command -v rsyslogd >/dev/null 2>&1; then
@@ -32,6 +31,42 @@ CONF
       } >>"$dir/env"
     else
       echo "services.sh: rsyslogd not installed, audit syslog tests will skip" >&2
+    fi
+    # Redis (shared rate limits): one open instance and one with a password (AUTH), loopback only,
+    # no persistence. Tests that stop or restart Redis start their own on a free port.
+    if command -v redis-server >/dev/null 2>&1; then
+      start_redis() {  # name port [password]
+        local name=$1 port=$2 pass=${3:-}
+        local args=(--port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes
+                    --dir "$dir" --pidfile "$dir/$name.pid" --logfile "$dir/$name.log")
+        if [ -n "$pass" ]; then args+=(--requirepass "$pass"); fi
+        redis-server "${args[@]}"
+        for _ in $(seq 100); do
+          if REDISCLI_AUTH="$pass" redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
+            return 0
+          fi
+          sleep 0.05
+        done
+        echo "services.sh: $name did not start (see $dir/$name.log)" >&2
+        return 1
+      }
+      free_port() {
+        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+      }
+      redis_port=$(free_port)
+      start_redis redis "$redis_port"
+      redis_auth_port=$(free_port)
+      redis_pass="pc-test-$RANDOM$RANDOM"
+      start_redis redis-auth "$redis_auth_port" "$redis_pass"
+      {
+        echo "REDIS_PORT=$redis_port"
+        echo "REDIS_URL=redis://127.0.0.1:$redis_port"
+        echo "REDIS_AUTH_PORT=$redis_auth_port"
+        echo "REDIS_AUTH_PASSWORD=$redis_pass"
+        echo "REDIS_AUTH_URL=redis://:$redis_pass@127.0.0.1:$redis_auth_port"
+      } >>"$dir/env"
+    else
+      echo "services.sh: redis-server not installed, shared rate-limit tests will skip" >&2
     fi
     ;;
   stop)
