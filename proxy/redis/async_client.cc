@@ -175,7 +175,10 @@ void AsyncClient::on_command_reply(redisAsyncContext* ac, void* r, void* privdat
 }
 
 bool AsyncClient::send(int argc, const char** argv, const size_t* argvlen, ReplyHandler* handler) {
-  if (state_ != State::kReady || ac_ == nullptr || in_flight_ >= options_.max_in_flight) {
+  // While connecting, commands queue behind the handshake in hiredis' output buffer (so AUTH and
+  // SCRIPT LOAD still go first): the first requests after start-up or a reconnect are decided by
+  // Redis too instead of by the failure policy. The caller's deadline bounds the wait.
+  if (state_ == State::kDown || ac_ == nullptr || in_flight_ >= options_.max_in_flight) {
     stats_->refused++;
     return false;
   }

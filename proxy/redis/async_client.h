@@ -1,8 +1,9 @@
 // AsyncClient: one Redis connection on one worker's libevent loop (hiredis async API + its
 // libevent adapter). Commands are pipelined: send() writes into hiredis' output buffer and
 // returns at once; replies come back in order on the loop. It never blocks the loop: connecting,
-// AUTH, SELECT and SCRIPT LOAD all run asynchronously, and until that handshake has answered the
-// client is not ready() and send() refuses (the caller applies its failure policy right away).
+// AUTH, SELECT and SCRIPT LOAD all run asynchronously; ready() turns true when that handshake has
+// answered. While disconnected (between retries) send() refuses, so the caller applies its
+// failure policy at once.
 //
 // Failure handling (the request path must never hang on Redis):
 //   - a lost connection fails every pending command (handlers get nullptr) and reconnects with
@@ -12,6 +13,7 @@
 //   - callers time their own commands; note_timeout() after `timeouts_to_reconnect` consecutive
 //     misses drops the connection (a wedged server) so the pending commands fail fast;
 //   - at most max_in_flight commands are pending; beyond that send() refuses.
+// Commands sent while connecting are queued behind the handshake (hiredis buffers them).
 // Every up/down transition is logged once and counted in ClientStats.
 //
 // Thread-safety: none. Create, use and destroy a client on its loop's thread only.
@@ -76,8 +78,9 @@ class AsyncClient {
   AsyncClient& operator=(const AsyncClient&) = delete;
 
   bool ready() const { return state_ == State::kReady; }
-  // Queues one command (pipelined). false: not ready or too many in flight; nothing was sent and
-  // the handler will not be called.
+  bool connecting() const { return state_ == State::kConnecting; }
+  // Queues one command (pipelined). false: disconnected or too many in flight; nothing was sent
+  // and the handler will not be called.
   bool send(int argc, const char** argv, const size_t* argvlen, ReplyHandler* handler);
   // A caller's deadline for a command passed without a reply.
   void note_timeout();

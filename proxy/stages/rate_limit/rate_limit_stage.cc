@@ -377,7 +377,19 @@ Verdict RateLimitStage::on_request_head(RequestContext& ctx) const {
   if (ctx.bypass_rate_limit) return Verdict::Continue();
   Prepared p;
   if (!prepare(ctx, p)) return Verdict::Continue();
-  if (p.scanner) shared_->counters().scanner_hits++;
+  if (p.scanner) {
+    shared_->counters().scanner_hits++;
+    // Recorded as a finding of this stage (visible in the audit event); on_complete does not
+    // count it again as a detector strike.
+    if (pipeline::Detection* d = ctx.add_detection()) {
+      d->finding.detector = rules::Detector::kGeneric;
+      d->finding.context = "path";
+      d->finding.reason = kReasonScannerProbe;
+      d->stage = name();
+      d->set_location("path");
+      d->set_excerpt(ctx.head->target.substr(0, pipeline::Detection::kMaxExcerpt));
+    }
+  }
   const RateLimitSettings& s = *s_;
   auto apply_local = [&]() {
     LocalDecision d = decide_local(p, monotonic_ns());
@@ -396,7 +408,7 @@ Verdict RateLimitStage::on_request_head(RequestContext& ctx) const {
   }
   redis::AsyncClient* client =
       redis::thread_client(ctx.async.loop, s.endpoint, s.client_options, &shared_->redis_stats());
-  if (client->ready()) {
+  if (client->ready() || client->connecting()) {
     auto* pending = new PendingDecision(s_, shared_, p, ctx.async, client);
     if (pending->start()) return Verdict::Pending();
     delete pending;
@@ -414,7 +426,13 @@ void RateLimitStage::on_complete(const RequestContext& ctx) const {
   const RateLimitSettings& s = *s_;
   if (!s.auto_block || ctx.bypass_rate_limit) return;
   bool strike = false;
-  if (s.count_detections && ctx.total_detections > 0 && ctx.blocked_by != name()) strike = true;
+  if (s.count_detections && ctx.blocked_by != name()) {
+    // Findings of other stages (inspection...); this stage's own scanner-probe finding was
+    // already a strike in on_request_head.
+    size_t own = 0;
+    for (size_t i = 0; i < ctx.num_detections; ++i) own += ctx.detections[i].stage == name();
+    if (ctx.total_detections > own) strike = true;
+  }
   if (s.count_origin_lock && ctx.blocked_by == "origin_lock" && !ctx.monitored_block) {
     strike = true;
   }

@@ -7,8 +7,8 @@
 //   2. a blocked client is refused (auto_block.status, 403 or 429, Retry-After). The FIRST refusal
 //      of each block has reason "auto_block" (the audit stage's P1 event, one per block); later
 //      ones "auto_blocked";
-//   3. a scanner path is a strike; the strike that reaches the threshold is refused at once with
-//      reason "auto_block";
+//   3. a scanner path is a strike, recorded as a detection of this stage (reason "scanner_probe");
+//      the strike that reaches the threshold is refused at once with reason "auto_block";
 //   4. every matching rule (method + path) is charged; the first rule over its limit refuses with
 //      429 "rate_limited", Retry-After, RateLimit-Policy and RateLimit (draft-ietf-httpapi-
 //      ratelimit-headers). A rule in monitor mode only counts (ctx.monitored_block in local mode).
@@ -43,6 +43,7 @@ inline constexpr std::string_view kReasonRateLimited = "rate_limited";
 inline constexpr std::string_view kReasonAutoBlock = "auto_block";      // first refusal: P1 event
 inline constexpr std::string_view kReasonAutoBlocked = "auto_blocked";  // later refusals
 inline constexpr std::string_view kReasonUnavailable = "rate_limit_unavailable";  // fail_closed
+inline constexpr std::string_view kReasonScannerProbe = "scanner_probe";  // detection reason
 
 struct CompiledRule {
   uint32_t id = 0;

@@ -85,10 +85,14 @@ TEST_F(AsyncClientTest, ConnectsLoadsScriptsAndPipelines) {
   opts.scripts = {script};
   Connect(redis->url(), opts);
   EXPECT_FALSE(client_->ready());
+  // Sent while connecting: queued behind the handshake, answered once connected.
   Recorder early;
-  EXPECT_FALSE(Send(*client_, {"PING"}, &early));  // refused until the handshake answered
+  EXPECT_TRUE(Send(*client_, {"PING"}, &early));
   ASSERT_TRUE(RunUntil(
       base_, [&] { return client_->ready(); }, 3000));
+  ASSERT_TRUE(RunUntil(
+      base_, [&] { return early.calls == 1; }, 3000));
+  EXPECT_EQ(early.text, "PONG");
   EXPECT_EQ(stats_.up_transitions.load(), 1u);
   EXPECT_EQ(stats_.ready_clients.load(), 1);
   // The handshake's SCRIPT LOAD makes EVALSHA work at once; 100 commands pipelined.
