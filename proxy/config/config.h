@@ -14,10 +14,10 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/config/inspection_config.h"
 #include "proxy/config/access_lists_config.h"
 #include "proxy/config/audit_config.h"
 #include "proxy/config/origin_lock_config.h"
-#include "proxy/config/inspection_config.h"
 #include "proxy/config/rate_limit_config.h"
 #include "rules/base/result.h"
 
@@ -39,8 +39,25 @@ struct HostPort {
   bool operator==(const HostPort&) const = default;
 };
 
+// yaml: a listen item is "host:port" (plain HTTP) or a map
+//   {address: "host:port", tls: {certificates: [{cert: FILE, key: FILE}, ...],
+//                                client_ca: FILE, verify_client: off | optional | require,
+//                                tls13_only: bool}}
+struct TlsCertificateConfig {
+  std::string cert_file;
+  std::string key_file;
+  bool operator==(const TlsCertificateConfig&) const = default;
+};
+struct TlsListenerConfig {
+  std::vector<TlsCertificateConfig> certificates;  // the first is the default (no/unknown SNI)
+  std::string client_ca_file;
+  enum class VerifyClient : uint8_t { kOff, kOptional, kRequire } verify_client = VerifyClient::kOff;
+  bool tls13_only = false;
+  bool operator==(const TlsListenerConfig&) const = default;
+};
 struct ListenerConfig {
   HostPort address;  // port 0 = ephemeral port (tests)
+  std::optional<TlsListenerConfig> tls;
   bool operator==(const ListenerConfig&) const = default;
 };
 
@@ -114,9 +131,9 @@ struct Config {
   Limits limits;
   AdminConfig admin;
   StagesConfig stages;
-  InspectionConfig inspection;  // yaml `inspection:` (inspection_config.h)
   OriginLockConfig origin_lock;  // yaml `origin_lock:` (origin_lock_config.h)
   AuditConfig audit;  // yaml `audit:` (audit_config.h)
+  InspectionConfig inspection;  // yaml `inspection:` (inspection_config.h)
   AccessListsConfig access_lists;  // yaml `access_lists:` (access_lists_config.h)
   RateLimitConfig rate_limit;  // yaml `rate_limit:` (rate_limit_config.h)
   bool operator==(const Config&) const = default;

@@ -22,7 +22,8 @@ constexpr std::array<Section, 12> kSections{{
     {"rate_limit", parse_rate_limit_section},
 }};
 
-constexpr std::array<ConfigCheck, 4> kChecks{{check_addresses, check_limits, check_stages, check_origin_lock}};
+constexpr std::array<ConfigCheck, 4> kChecks{{check_addresses, check_limits, check_stages,
+                                              check_origin_lock}};
 
 }  // namespace
 

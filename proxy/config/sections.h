@@ -39,13 +39,13 @@ void parse_timeouts_section(const Entry& e, Reader& r, Config& out);
 void parse_limits_section(const Entry& e, Reader& r, Config& out);
 void parse_admin_section(const Entry& e, Reader& r, Config& out);
 void parse_stages_section(const Entry& e, Reader& r, Config& out);
+void parse_origin_lock_section(const Entry& e, Reader& r, Config& out);
+void parse_audit_section(const Entry& e, Reader& r, Config& out);
 void parse_inspection_section(const Entry& e, Reader& r, Config& out);
 void parse_access_lists_section(const Entry& e, Reader& r, Config& out);
 void parse_rate_limit_section(const Entry& e, Reader& r, Config& out);
 // Environment overrides owned by a section (applied after the file, before the checks).
 void apply_inspection_env(const EnvLookup& env, Reader& r, Config& c);  // PORTCULLIS_MODE
-void parse_origin_lock_section(const Entry& e, Reader& r, Config& out);
-void parse_audit_section(const Entry& e, Reader& r, Config& out);
 
 // Cross-section checks.
 void check_addresses(Reader& r, Config& c);  // listeners distinct, admin not on a listener

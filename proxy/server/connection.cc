@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -15,6 +16,7 @@
 #include "proxy/server/log.h"
 #include "proxy/server/runtime.h"
 #include "proxy/server/worker.h"
+#include "proxy/tls/tls_context.h"
 
 namespace portcullis::server {
 namespace {
@@ -44,7 +46,7 @@ void add_chunk_header(evbuffer* out, size_t n) {
 // (two epoll_ctl calls) and a loop iteration per write, the dominant cost in profiles. What the
 // socket does not take is queued in the bufferevent as usual, so ordering is preserved.
 bool Connection::direct_ok(bufferevent* bev) const {
-  if (bev == client_) return true;
+  if (bev == client_) return ssl_ == nullptr;  // TLS bytes must go through OpenSSL
   return upstream_ != nullptr && bev == upstream_->bev && upstream_->connected;
 }
 
@@ -70,7 +72,7 @@ void Connection::send_buffer(bufferevent* bev, evbuffer* src, size_t len) {
 }
 
 Connection::Connection(Worker& worker, uint64_t id, evutil_socket_t fd, const sockaddr* peer,
-                       int peer_len)
+                       int peer_len, SSL* ssl)
     : worker_(worker), id_(id) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -81,7 +83,15 @@ Connection::Connection(Worker& worker, uint64_t id, evutil_socket_t fd, const so
     inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr, peer_ip_,
               sizeof(peer_ip_));
   }
-  client_ = bufferevent_socket_new(worker_.base(), fd, BEV_OPT_CLOSE_ON_FREE);
+  if (ssl != nullptr) {
+    ssl_ = ssl;
+    client_ = bufferevent_openssl_socket_new(worker_.base(), fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                             BEV_OPT_CLOSE_ON_FREE);
+    // Clients often close without close_notify; that is not an error for HTTP/1.1 framing.
+    bufferevent_openssl_set_allow_dirty_shutdown(client_, 1);
+  } else {
+    client_ = bufferevent_socket_new(worker_.base(), fd, BEV_OPT_CLOSE_ON_FREE);
+  }
   timer_ = evtimer_new(worker_.base(), on_timer, this);
 }
 
@@ -180,6 +190,16 @@ void Connection::on_client_write(bufferevent*, void* arg) {
 
 void Connection::on_client_event(bufferevent*, short what, void* arg) {
   auto* c = static_cast<Connection*>(arg);
+  if (what & BEV_EVENT_CONNECTED) return;  // TLS handshake done (OpenSSL bufferevents say so)
+  if (c->ssl_ != nullptr && (what & BEV_EVENT_ERROR) && !c->seen_request_) {
+    // A failed handshake (bad client certificate, no shared cipher, plain HTTP on a TLS port):
+    // counted, never more than a closed connection.
+    c->worker_.metrics().add(c->worker_.metrics().tls_handshake_failures);
+    while (bufferevent_get_openssl_error(c->client_) != 0) {
+    }
+    c->close_now();
+    return;
+  }
   if (what & BEV_EVENT_TIMEOUT) {
     // A client that does not read its response (write timeout) or stalls its body (read timeout).
     if (c->phase_ == Phase::kActive && !c->req_body_done_ && (what & BEV_EVENT_READING) &&
@@ -285,6 +305,11 @@ void Connection::process_head(const http::RequestHead& head) {
   rs_->ctx.head = &head;
   rs_->ctx.peer_ip = peer_ip_;
   rs_->ctx.client_ip = peer_ip_;
+  seen_request_ = true;
+  if (ssl_ != nullptr) {
+    rs_->ctx.tls = true;
+    rs_->ctx.client_cert_verified = tls::client_certificate_verified(ssl_);
+  }
 
   req_framing_ = head.framing;
   req_is_head_ = head.method == "HEAD";
@@ -417,6 +442,7 @@ void Connection::serialize_head(const http::RequestHead& head, bool override_len
   ForwardRequestInfo info;
   info.client_ip = rs_->ctx.client_ip;
   info.request_id = rs_->ctx.request_id;
+  info.tls = rs_->ctx.tls;
   info.chunked_body = head.framing == http::BodyFraming::kChunked && !override_length;
   info.has_override_length = override_length;
   info.override_length = length;

@@ -12,6 +12,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <openssl/ssl.h>
 #include <event2/event.h>
 #include <sys/socket.h>
 
@@ -49,7 +50,9 @@ struct RequestState {
 
 class Connection {
  public:
-  Connection(Worker& worker, uint64_t id, evutil_socket_t fd, const sockaddr* peer, int peer_len);
+  // ssl: a fresh server SSL object for TLS listeners (the connection takes ownership), or null.
+  Connection(Worker& worker, uint64_t id, evutil_socket_t fd, const sockaddr* peer, int peer_len,
+             SSL* ssl);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -110,6 +113,8 @@ class Connection {
   uint32_t request_seq_ = 0;
   size_t pending_stage_ = 0;
   bufferevent* client_ = nullptr;
+  SSL* ssl_ = nullptr;             // owned by client_ (BEV_OPT_CLOSE_ON_FREE frees it)
+  bool seen_request_ = false;      // for counting TLS handshake failures
   event* timer_ = nullptr;
   UpstreamConn* upstream_ = nullptr;
   const Runtime* runtime_ = nullptr;  // held from head start to exchange end

@@ -110,6 +110,7 @@ void render_prometheus(const std::vector<const WorkerMetrics*>& ws, const BlockC
       {"portcullis_upstream_retries_total", "Idempotent requests retried on a fresh upstream connection.", &WorkerMetrics::upstream_retries},
       {"portcullis_upstream_reused_total", "Requests sent on a pooled keep-alive upstream connection.", &WorkerMetrics::upstream_reused},
       {"portcullis_upstream_connects_total", "New upstream connections opened.", &WorkerMetrics::upstream_connects},
+      {"portcullis_tls_handshake_failures_total", "TLS handshakes that failed (bad or missing client certificate, protocol errors).", &WorkerMetrics::tls_handshake_failures},
   };
   for (const Counter& c : kCounters) {
     line(out, "# HELP %s %s\n# TYPE %s counter\n", c.name, c.help, c.name);

@@ -43,6 +43,7 @@ struct alignas(64) WorkerMetrics {
   std::atomic<uint64_t> upstream_retries{0};
   std::atomic<uint64_t> upstream_reused{0};
   std::atomic<uint64_t> upstream_connects{0};
+  std::atomic<uint64_t> tls_handshake_failures{0};
 
   void add(std::atomic<uint64_t>& c, uint64_t n = 1) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);

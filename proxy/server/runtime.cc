@@ -32,6 +32,20 @@ Result<std::shared_ptr<const Runtime>> build_runtime(config::Config cfg, uint64_
   rt->parse_limits.max_head_bytes = cfg.limits.max_head_bytes;
   rt->parse_limits.max_headers = cfg.limits.max_headers;
   rt->parse_limits.max_target_bytes = cfg.limits.max_target_bytes;
+  for (const config::ListenerConfig& l : cfg.listeners) {
+    if (!l.tls) {
+      rt->listener_tls.push_back(nullptr);
+      continue;
+    }
+    tls::ServerTlsOptions o;
+    for (const auto& c : l.tls->certificates) o.certificates.push_back({c.cert_file, c.key_file});
+    o.client_ca_file = l.tls->client_ca_file;
+    o.verify_client = static_cast<tls::VerifyClient>(l.tls->verify_client);
+    o.allow_tls12 = !l.tls->tls13_only;
+    auto t = tls::TlsContext::build(o);
+    if (!t) return make_error("listener " + l.address.to_string() + ": " + t.error().reason);
+    rt->listener_tls.push_back(std::move(t.value()));
+  }
   auto p = pipeline::build_pipeline(cfg, services);
   if (!p) return p.error();
   rt->pipeline = std::move(p.value());

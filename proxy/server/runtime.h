@@ -7,10 +7,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "proxy/config/config.h"
 #include "proxy/http/request_parser.h"
 #include "proxy/pipeline/pipeline.h"
+#include "proxy/tls/tls_context.h"
 #include "rules/base/result.h"
 
 namespace portcullis::server {
@@ -22,6 +24,9 @@ struct Runtime {
   sockaddr_storage origin_addr{};
   socklen_t origin_addr_len = 0;
   http::ParseLimits parse_limits;
+  // One per configured listener, in config order; null for plain-HTTP listeners. Rebuilt on
+  // reload (new certificates apply to new connections; open ones keep theirs).
+  std::vector<std::shared_ptr<const tls::TlsContext>> listener_tls;
 };
 
 // Validates what the config loader cannot (address resolution) and builds the pipeline.

@@ -133,6 +133,7 @@ Status Server::bind_listeners(const config::Config& cfg) {
     }
     PLOG_INFO("proxy listening on %s (%u workers, origin %s)", format_addr(addr).c_str(),
               cfg.workers, cfg.upstream.address.to_string().c_str());
+    if (l.tls) PLOG_INFO("tls listening on %s", format_addr(addr).c_str());
   }
   return Status::Ok();
 }
@@ -168,8 +169,12 @@ Status Server::reload() {
   for (size_t i = 0; !listeners_changed && i < cfg->listeners.size(); ++i) {
     listeners_changed = cfg->listeners[i].address.to_string() != old.listeners[i].address.to_string();
   }
-  if (listeners_changed) PLOG_WARN("reload: 'listen' changed; takes effect on restart");
-  cfg->listeners = old.listeners;
+  if (listeners_changed) {
+    // Addresses are bound once; the new TLS settings (certificates, client CA) of unchanged
+    // addresses do apply, to new connections.
+    PLOG_WARN("reload: 'listen' addresses changed; takes effect on restart");
+    cfg->listeners = old.listeners;
+  }
   auto rt = build_runtime(std::move(cfg.value()), ++generation_, services_);
   if (!rt) return rt.error();
   {

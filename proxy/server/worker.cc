@@ -23,9 +23,10 @@ Worker::Worker(int index, Server& server, std::vector<int> listen_fds)
   pool_ = std::make_unique<UpstreamPool>(
       base_, cfg.upstream.max_idle_per_worker,
       static_cast<uint32_t>(cfg.timeouts.keepalive_idle.count()));
-  for (int fd : listen_fds_) {
-    evconnlistener* l =
-        evconnlistener_new(base_, on_accept, this, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+  for (size_t i = 0; i < listen_fds_.size(); ++i) {
+    tags_.push_back(std::make_unique<ListenerTag>(ListenerTag{this, i}));
+    evconnlistener* l = evconnlistener_new(base_, on_accept, tags_.back().get(),
+                                           LEV_OPT_CLOSE_ON_FREE, -1, listen_fds_[i]);
     evconnlistener_set_error_cb(l, on_accept_error);
     listeners_.push_back(l);
   }
@@ -103,7 +104,8 @@ void Worker::on_reload(evutil_socket_t, short, void* arg) {
 }
 
 void Worker::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* arg) {
-  auto* w = static_cast<Worker*>(arg);
+  auto* tag = static_cast<ListenerTag*>(arg);
+  auto* w = tag->worker;
   const Runtime* rt = w->snapshots_.back().rt.get();
   if (w->draining_ ||
       w->connections_.size() >= rt->config.limits.max_connections_per_worker) {
@@ -115,8 +117,16 @@ void Worker::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int 
     evutil_closesocket(fd);
     return;
   }
+  SSL* ssl = nullptr;
+  if (tag->index < rt->listener_tls.size() && rt->listener_tls[tag->index] != nullptr) {
+    ssl = rt->listener_tls[tag->index]->new_ssl();
+    if (ssl == nullptr) {
+      evutil_closesocket(fd);
+      return;
+    }
+  }
   uint64_t id = w->next_connection_id_++;
-  auto* c = new Connection(*w, id, fd, addr, len);
+  auto* c = new Connection(*w, id, fd, addr, len, ssl);
   w->connections_.emplace(id, c);
   w->metrics_.add(w->metrics_.connections_total);
   w->metrics_.open_connections.store(static_cast<int64_t>(w->connections_.size()),

@@ -71,6 +71,11 @@ class Worker final : public pipeline::Resumer {
 
  private:
   static void on_accept(evconnlistener* l, evutil_socket_t fd, sockaddr* addr, int len, void* arg);
+  struct ListenerTag {
+    Worker* worker;
+    size_t index;  // into Config::listeners / Runtime::listener_tls
+  };
+  std::vector<std::unique_ptr<ListenerTag>> tags_;
   static void on_accept_error(evconnlistener* l, void* arg);
   static void on_reap(evutil_socket_t, short, void* arg);
   static void on_reload(evutil_socket_t, short, void* arg);

@@ -76,6 +76,7 @@ std::unique_ptr<ProxyProcess> ProxyProcess::Start(const std::string& yaml,
     std::string log = ReadFile(p->log_path_);
     p->port_ = PortAfter(log, "proxy listening on ");
     p->admin_port_ = PortAfter(log, "admin listening on ");
+    p->tls_port_ = PortAfter(log, "tls listening on ");
     bool admin_off = log.find("admin disabled") != std::string::npos;
     if (p->port_ != 0 && (p->admin_port_ != 0 || admin_off)) return p;
     int status;

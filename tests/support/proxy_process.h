@@ -22,6 +22,7 @@ class ProxyProcess {
 
   uint16_t port() const { return port_; }
   uint16_t admin_port() const { return admin_port_; }
+  uint16_t tls_port() const { return tls_port_; }  // the first TLS listener, 0 if none
   pid_t pid() const { return pid_; }
   const std::string& config_path() const { return config_path_; }
 
@@ -41,6 +42,7 @@ class ProxyProcess {
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   uint16_t admin_port_ = 0;
+  uint16_t tls_port_ = 0;
   std::string dir_;
   std::string config_path_;
   std::string log_path_;
