@@ -37,8 +37,16 @@ bool AuditStage::build_event(const pipeline::RequestContext& ctx, Event& ev) con
   if (blocked || monitored) {
     action.append(ctx.blocked_by).append(".").append(ctx.block_reason);
   } else if (d != nullptr) {
-    action.append(d->stage.empty() ? std::string_view("inspection") : d->stage)
-        .append(".detection");
+    // Detections that did not block (detect-only mode, or annotations such as a leaked origin
+    // secret or a spoofed CF-Connecting-IP): "<stage>.<detector>" for inspection findings,
+    // "<stage>.<reason>" for the other stages, so priorities can name them.
+    std::string_view stage = d->stage.empty() ? std::string_view("inspection") : d->stage;
+    action.append(stage).append(".");
+    if (stage == "inspection") {
+      action.append(rules::detector_name(d->finding.detector));
+    } else {
+      action.append(d->finding.reason.empty() ? std::string_view("detection") : d->finding.reason);
+    }
   } else if (upstream_error) {
     action = ctx.response_status == 504 ? "proxy.upstream_timeout" : "proxy.upstream_error";
   } else {

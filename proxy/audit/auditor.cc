@@ -51,6 +51,7 @@ struct DefaultRule {
 };
 constexpr DefaultRule kDefaults[] = {
     {"origin_lock.valid_secret_untrusted_peer", Priority::kP0},
+    {"origin_lock.secret_from_untrusted_peer", Priority::kP0},
     {"*.compromise*", Priority::kP0},
     {"audit.events_dropped", Priority::kP1},
     {"auto_block.*", Priority::kP1},

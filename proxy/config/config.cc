@@ -28,6 +28,14 @@ listen: "0.0.0.0:8080"
 origin: "127.0.0.1:3000"
 admin: "127.0.0.1:9901"
 workers: auto
+# Every detector on, blocking (PORTCULLIS_MODE=detect to only report).
+inspection:
+  mode: enforce
+# Every decision as one ECS JSON line on stdout.
+audit:
+  spool_dir: /tmp/portcullis-audit-spool
+  sinks:
+    - { name: stdout, type: stdout }
 )yaml";
 
 std::string errno_text(int err) { return std::error_code(err, std::system_category()).message(); }

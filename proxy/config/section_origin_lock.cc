@@ -156,14 +156,8 @@ void parse_origin_lock_section(const Entry& e, Reader& r, Config& out) {
       r.read(kv, "true or false", parse_bool, &s.require_secret);
     } else if (key == "authenticated_origin_pulls") {
       bool on = false;
-      if (r.read(kv, "true or false", parse_bool, &on) && on) {
-        // Honest refusal: without a TLS listener there is no client certificate to verify, and
-        // silently accepting the key would promise a protection that does not exist.
-        r.error_in(kv,
-                   "authenticated origin pulls (mTLS) requires a TLS listener, not "
-                   "implemented yet; use the peer ranges and the shared secret header");
-      }
-      s.authenticated_origin_pulls = on;
+      r.read(kv, "true or false", parse_bool, &on);
+      s.authenticated_origin_pulls = on;  // check_origin_lock: needs a verifying TLS listener
     } else if (key == "allowed_hosts") {
       parse_string_list(kv, r, "a host name", parse_allowed_host, s.allowed_hosts);
     } else if (key == "real_client_ip") {
@@ -179,6 +173,20 @@ void parse_origin_lock_section(const Entry& e, Reader& r, Config& out) {
 
 void check_origin_lock(Reader& r, Config& c) {
   const OriginLockConfig& s = c.origin_lock;
+  if (s.authenticated_origin_pulls) {
+    // Without a TLS listener that asks for client certificates nobody could ever pass, and a
+    // plain listener beside it would be a way around the check.
+    bool all_verify = !c.listeners.empty();
+    for (const ListenerConfig& l : c.listeners) {
+      all_verify = all_verify && l.tls &&
+                   l.tls->verify_client != TlsListenerConfig::VerifyClient::kOff;
+    }
+    if (!all_verify) {
+      r.error_for("origin_lock.authenticated_origin_pulls",
+                  "authenticated origin pulls need every listener to be TLS with client_ca and "
+                  "verify_client: require (or optional)");
+    }
+  }
   if (!s.require_trusted_peer || s.cloudflare_ranges || !s.trusted_proxies.empty()) return;
   // Nobody could ever pass: a lock that blocks everything is a config mistake, not a policy.
   r.error_for("origin_lock.cloudflare_ranges",

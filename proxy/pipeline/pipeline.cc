@@ -1,5 +1,6 @@
 #include "proxy/pipeline/pipeline.h"
 
+#include "proxy/audit/audit_stage.h"
 #include "proxy/pipeline/request_limits_stage.h"
 #include "proxy/stages/access_lists/access_lists_stage.h"
 #include "proxy/stages/inspection/inspection_stage.h"
@@ -99,6 +100,11 @@ Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg,
   auto inspection = stages::InspectionStage::create(cfg.inspection);
   if (!inspection.ok()) return inspection.error();
   entries.push_back({std::move(inspection).value(), cfg.inspection.mode});
+  // Audit last: it records what the stages before it decided (on_complete runs for every request).
+  if (services.auditor != nullptr) {
+    entries.push_back({std::make_unique<audit::AuditStage>(*services.auditor),
+                       config::StageMode::kEnforce});
+  }
   return std::make_unique<Pipeline>(std::move(entries));
 }
 

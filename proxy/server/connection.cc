@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "proxy/http/tokens.h"
+#include "proxy/pipeline/request_summary.h"
 #include "proxy/server/forwarding.h"
 #include "proxy/server/log.h"
 #include "proxy/server/runtime.h"
@@ -282,6 +283,8 @@ bool Connection::try_parse_head() {
   }
   evtimer_del(timer_);
   worker_.metrics().add(worker_.metrics().bytes_in, head.head_bytes);
+  // Method, path, user agent, CF-Ray... kept (bounded) for the audit event, even if a stage blocks.
+  pipeline::capture_request_summary(head, rs_->ctx.summary);
   process_head(head);
   // process_head either went async (kActive), closed, or answered locally and is back at kIdle.
   return phase_ == Phase::kIdle;
@@ -720,7 +723,7 @@ void Connection::upstream_failed(UpstreamError kind, bool timeout) {
     return;
   }
   uint16_t status = timeout ? 504 : 502;
-  rs_->ctx.blocked_by = "upstream";
+  // Not a block: the audit stream reports 502/504 as upstream errors (by status).
   rs_->ctx.block_reason = upstream_error_name(kind);
   send_local_response(status, timeout ? "origin timed out\n" : "origin unavailable\n", !req_body_done_ || !client_keep_alive_);
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "proxy/server/admin_server.h"
+#include "proxy/stages/origin_lock/ranges_store.h"
 #include "proxy/server/log.h"
 #include "proxy/server/worker.h"
 #include "proxy/stages/rate_limit/shared_state.h"
@@ -90,6 +91,17 @@ Result<std::unique_ptr<Server>> Server::create(Options opts) {
   auto cfg = s->load_config();
   if (!cfg) return cfg.error();
   s->services_.rate_limit = rate_limit::SharedState::create(cfg.value().rate_limit);
+  if (cfg->audit.enabled()) {
+    // Built once: sinks, their threads and spools outlive config reloads.
+    auto a = audit::Auditor::create(cfg->audit, s->opts_.env);
+    if (!a) return a.error();
+    s->auditor_ = std::move(a.value());
+    s->services_.auditor = s->auditor_.get();
+    // The origin-lock secret must never appear in an excerpt.
+    for (const char* name : {"ORIGIN_SHARED_SECRET", "ORIGIN_SHARED_SECRET_PREVIOUS"}) {
+      if (auto v = s->opts_.env(name); v && !v->empty()) s->auditor_->add_redaction(*v);
+    }
+  }
   auto rt = build_runtime(std::move(cfg.value()), ++s->generation_, s->services_);
   if (!rt) return rt.error();
   s->runtime_ = rt.value();
@@ -152,6 +164,8 @@ void Server::render_metrics(std::string& out) const {
   for (const auto& w : workers_) ms.push_back(&w->metrics());
   render_prometheus(ms, blocks_, static_cast<double>(reloads_.load()),
                     static_cast<double>(reload_failures_.load()), out);
+  origin_lock::render_metrics(out);  // Cloudflare list age and refusals
+  if (auditor_) auditor_->render_metrics(out);
   if (services_.rate_limit) services_.rate_limit->render_prometheus(out);
 }
 
@@ -193,11 +207,17 @@ void Server::on_signal(evutil_socket_t sig, short, void* arg) {
       s->reloads_++;
       PLOG_INFO("configuration reloaded (generation %llu)",
                 static_cast<unsigned long long>(s->generation_));
+      s->audit_config_event("config.reload", "configuration reloaded");
     } else {
       s->reload_failures_++;
       PLOG_ERROR("configuration reload refused, the running configuration stays: %s",
                  st.error().reason.c_str());
+      s->audit_config_event("config.reload_refused", st.error().reason);
     }
+    return;
+  }
+  if (sig == SIGUSR1) {
+    if (s->auditor_) s->auditor_->reopen();  // log rotation: file sinks reopen their path
     return;
   }
   if (s->draining_.exchange(true)) {
@@ -221,6 +241,19 @@ void Server::on_drain_check(evutil_socket_t, short, void* arg) {
   }
   timeval tv{0, 20000};
   event_add(s->drain_check_, &tv);
+}
+
+void Server::audit_config_event(std::string_view action, std::string_view message) {
+  if (!auditor_) return;
+  audit::Event ev;
+  ev.kind = audit::EventKind::kEvent;
+  ev.category.set("configuration");
+  ev.type.set(action == "config.reload" ? "change" : "error");
+  ev.outcome = action == "config.reload" ? audit::Outcome::kSuccess : audit::Outcome::kFailure;
+  ev.action.set(action);
+  ev.priority = auditor_->classify(action, "");
+  ev.message.set(message);
+  auditor_->emit(ev);
 }
 
 void Server::probe_origin() {
@@ -250,7 +283,7 @@ void Server::on_origin_probe(evutil_socket_t, short, void* arg) {
 }
 
 int Server::run() {
-  for (int sig : {SIGHUP, SIGTERM, SIGINT}) {
+  for (int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1}) {
     event* e = evsignal_new(base_, sig, on_signal, this);
     event_add(e, nullptr);
     events_.push_back(e);
@@ -278,6 +311,9 @@ int Server::run() {
   event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY);
   for (auto& w : workers_) w->notify_stop();
   joiner.join();
+  // Workers are gone: every request's event is queued. Give the sinks a moment to deliver (what
+  // they cannot deliver is in their spools and goes out at the next start).
+  if (auditor_) auditor_->stop();
   PLOG_INFO("stopped");
   return 0;
 }

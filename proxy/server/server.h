@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "proxy/config/config.h"
+#include "proxy/audit/auditor.h"
 #include "proxy/pipeline/services.h"
 #include "proxy/server/metrics.h"
 #include "proxy/server/runtime.h"
@@ -47,6 +48,7 @@ class Server {
   static void on_drain_check(evutil_socket_t, short, void* arg);
   static void on_origin_probe(evutil_socket_t, short, void* arg);
   void probe_origin();
+  void audit_config_event(std::string_view action, std::string_view message);
 
   Options opts_;
   event_base* base_ = nullptr;
@@ -57,6 +59,7 @@ class Server {
   std::vector<std::vector<int>> worker_fds_;
   std::unique_ptr<AdminServer> admin_;
   BlockCounters blocks_;
+  std::unique_ptr<audit::Auditor> auditor_;  // null when no audit sink is configured
   pipeline::Services services_;  // long-lived, shared by every Runtime snapshot
   std::vector<event*> events_;
   event* drain_check_ = nullptr;

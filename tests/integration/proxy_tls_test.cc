@@ -126,6 +126,39 @@ TEST_F(Tls, AuthenticatedOriginPullsRequireAClientCertificateFromTheRightCa) {
   EXPECT_NE(m->body.find("portcullis_tls_handshake_failures_total"), std::string::npos);
 }
 
+TEST_F(Tls, OriginLockWithAuthenticatedOriginPulls) {
+  // TLS-only, certificates optional at the handshake: the origin lock decides per request.
+  std::string cfg =
+      "listen:\n"
+      "  - address: \"127.0.0.1:0\"\n"
+      "    tls:\n"
+      "      certificates: [{cert: \"" + f("a.pem") + "\", key: \"" + f("a.key") + "\"}]\n"
+      "      client_ca: \"" + f("ca.pem") + "\"\n"
+      "      verify_client: optional\n"
+      "origin: \"127.0.0.1:" + std::to_string(origin_.port()) + "\"\n"
+      "admin: \"127.0.0.1:0\"\n"
+      "workers: 1\n"
+      "origin_lock:\n"
+      "  mode: enforce\n"
+      "  require_trusted_peer: false\n"
+      "  authenticated_origin_pulls: true\n";
+  auto proxy = ProxyProcess::Start(cfg);
+  ASSERT_NE(proxy, nullptr);
+  auto anonymous = TlsConnection::Connect(proxy->tls_port(), {.sni = "a.example.test"});
+  ASSERT_NE(anonymous, nullptr);
+  ASSERT_TRUE(anonymous->Send(Get("/")));
+  auto denied = anonymous->ReadResponse();
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_EQ(denied->status, 403);
+  auto pulled = TlsConnection::Connect(
+      proxy->tls_port(), {.sni = "a.example.test", .cert_file = f("client.pem"), .key_file = f("client.key")});
+  ASSERT_NE(pulled, nullptr);
+  ASSERT_TRUE(pulled->Send(Get("/")));
+  auto ok = pulled->ReadResponse();
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->status, 200);
+}
+
 TEST_F(Tls, ReloadSwapsCertificateWithoutDroppingOpenConnections) {
   auto proxy = ProxyProcess::Start(TlsConfig("a", "off"));
   ASSERT_NE(proxy, nullptr);

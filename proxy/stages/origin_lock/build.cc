@@ -76,6 +76,7 @@ Result<OriginLockBuild> build_origin_lock(const config::OriginLockConfig& cfg,
   s.true_client_ip = cfg.true_client_ip;
   s.secret_header = cfg.secret_header;
   s.allowed_hosts = cfg.allowed_hosts;
+  s.authenticated_origin_pulls = cfg.authenticated_origin_pulls;
 
   auto enforce = env_value(env, config::kEnvEnforceOriginLock);
   if (!enforce.ok()) return enforce.error();
@@ -116,7 +117,7 @@ Result<OriginLockBuild> build_origin_lock(const config::OriginLockConfig& cfg,
     return out;  // nothing to do: no stage in the pipeline
   }
   if (s.mode != config::LockMode::kOff && !s.require_trusted_peer && !s.secret.configured() &&
-      s.allowed_hosts.empty()) {
+      s.allowed_hosts.empty() && !s.authenticated_origin_pulls) {
     return make_error(
         "origin_lock is on but no mechanism is configured (require_trusted_peer is "
         "false, " +

@@ -166,6 +166,9 @@ Verdict OriginLockStage::on_request_head(RequestContext& ctx) const {
   if (reason != kReasonSecretLeaked && s_.require_trusted_peer && !trusted) {
     reason = kReasonUntrustedPeer;
   }
+  if (reason.empty() && s_.authenticated_origin_pulls && !ctx.client_cert_verified) {
+    reason = kReasonNoClientCert;
+  }
   if (reason.empty() && !host_allowed(h.host)) reason = kReasonHostNotAllowed;
   if (reason.empty()) return Verdict::Continue();
   return violation(reason);

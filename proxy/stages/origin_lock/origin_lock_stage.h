@@ -34,6 +34,7 @@ inline constexpr std::string_view kReasonSecretInvalid = "origin_secret_invalid"
 inline constexpr std::string_view kReasonSecretLeaked = "secret_from_untrusted_peer";
 inline constexpr std::string_view kReasonHostNotAllowed = "origin_host_not_allowed";
 inline constexpr std::string_view kReasonClientIpSpoof = "client_ip_spoof";
+inline constexpr std::string_view kReasonNoClientCert = "origin_client_cert_missing";
 
 // The configuration with the environment applied and every list parsed.
 struct OriginLockSettings {
@@ -47,6 +48,9 @@ struct OriginLockSettings {
   std::string secret_header = "x-origin-secret";  // lowercase
   SecretMatcher secret;                           // not configured: mechanism 2 off
   std::vector<std::string> allowed_hosts;         // lowercase; "*.example.com" wildcards
+  // Mechanism 3, Authenticated Origin Pulls: the TLS client certificate verified against the
+  // listener's client_ca (ctx.client_cert_verified, set by the connection).
+  bool authenticated_origin_pulls = false;
 };
 
 class OriginLockStage final : public pipeline::Stage {

@@ -212,12 +212,12 @@ TEST_F(OriginLock, StartupFailsOnABrokenList) {
   EXPECT_EQ(proxy, nullptr) << "no last good list at start-up: refuse to start";
 }
 
-TEST_F(OriginLock, AuthenticatedOriginPullsIsRefusedAtConfigCheck) {
+TEST_F(OriginLock, AuthenticatedOriginPullsWithoutTlsListenersIsRefusedAtConfigCheck) {
   std::string path = dir_ + "/aop.yaml";
   std::ofstream(path) << Config("  mode: enforce\n  authenticated_origin_pulls: true\n");
   auto [code, out] = RunPortcullis({"check", "-c", path});
   EXPECT_NE(code, 0);
-  EXPECT_NE(out.find("requires a TLS listener, not implemented yet"), std::string::npos) << out;
+  EXPECT_NE(out.find("need every listener to be TLS"), std::string::npos) << out;
   std::remove(path.c_str());
 }
 

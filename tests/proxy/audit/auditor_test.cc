@@ -268,7 +268,7 @@ TEST_F(AuditorTest, StageBuildsEventsOnlyForDecisionsByDefault) {
   Event det;
   ASSERT_TRUE(stage.build_event(c2, det));
   EXPECT_EQ(det.excerpt.view(), "[REDACTED]");
-  EXPECT_EQ(det.action.view(), "inspection.detection");
+  EXPECT_EQ(det.action.view(), "inspection.sqli");
   EXPECT_EQ(det.detector.view(), "sqli");
 }
 
