@@ -113,7 +113,8 @@ Result<std::unique_ptr<InspectionStage>> InspectionStage::create(
 
 InspectionStage::Policy InspectionStage::policy_for(const RequestContext& ctx) const {
   Policy p;
-  if (is_client_bypassed(bypass_, ctx.client_ip)) {
+  // ctx.bypass_inspection: an allow-listed client (access_lists with bypass_inspection: true).
+  if (ctx.bypass_inspection || is_client_bypassed(bypass_, ctx.client_ip)) {
     p.off = true;
     return p;
   }
