@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "tests/integration/harness.h"
 
@@ -53,6 +54,41 @@ TEST(Failures, SlowOriginGives504) {
   auto fast = Fetch(proxy->port(), Get("/fast"));
   ASSERT_TRUE(fast.has_value());
   EXPECT_EQ(fast->status, 200);
+}
+
+TEST(Failures, OriginConnectTimeoutGives504) {
+  // A listening socket whose accept queue is full and never drained: further SYNs are dropped,
+  // so the proxy's connect hangs until upstream_connect.
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(lfd, 0), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
+  uint16_t port = ntohs(addr.sin_port);
+  std::vector<int> fillers;
+  for (int i = 0; i < 8; ++i) {
+    int f = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(f, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    fillers.push_back(f);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto proxy = ProxyProcess::Start(BaseConfig(port, "timeouts:\n  upstream_connect: 300ms\n"));
+  ASSERT_NE(proxy, nullptr);
+  auto start = std::chrono::steady_clock::now();
+  auto r = Fetch(proxy->port(), Get("/"), 5000);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 504);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  auto m = Fetch(proxy->admin_port(), Get("/metrics"));
+  ASSERT_TRUE(m.has_value());
+  EXPECT_NE(m->body.find("portcullis_upstream_errors_total{kind=\"connect_timeout\"} 1"),
+            std::string::npos)
+      << m->body;
+  for (int f : fillers) close(f);
+  close(lfd);
 }
 
 TEST(Failures, IdempotentRequestIsRetriedOnceNonIdempotentIsNot) {
