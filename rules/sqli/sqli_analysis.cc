@@ -23,9 +23,30 @@ bool is_operand(const SqlToken* t) {
           t->type == T::kVariable || t->type == T::kFunction || t->keyword == K::kValue);
 }
 
+// Functions (and server variables) whose only use in a value is to read the server's identity:
+// "version()", "database()", "@@hostname". Blind extraction starts with them.
+bool info_call(const SqlToken* t) {
+  if (t == nullptr) return false;
+  if (t->type == T::kVariable) return t->has(kSqlFlagSystemVar);
+  return t->type == T::kFunction &&
+         (word(t, "VERSION") || word(t, "DATABASE") || word(t, "USER") || word(t, "SCHEMA") ||
+          word(t, "CURRENT_USER") || word(t, "SYSTEM_USER") || word(t, "SESSION_USER") ||
+          word(t, "DB_NAME") || word(t, "USER_NAME") || word(t, "HOST_NAME") ||
+          word(t, "CURRENT_DATABASE") || word(t, "CURRENT_SETTING"));
+}
+
 // A comment body that says nothing: "--", "-- -", "#", "/*", "-- +". Attack payloads end
 // with such a stub to cut the rest of the query; prose after "--" or "#" has words.
 bool blank_comment(std::string_view c) {
+  // MSSQL leaves any statement that mentions sp_password out of its trace log: a comment
+  // holding it hides the injection, it says nothing to a reader.
+  if (c.size() >= 11) {
+    bool has = false;
+    for (size_t k = 0; !has && k + 11 <= c.size(); ++k) {
+      has = sql_word_equals(c.substr(k, 11), "SP_PASSWORD");
+    }
+    if (has) return true;
+  }
   size_t i = 0;
   if (c.substr(0, 2) == "--" || c.substr(0, 2) == "/*") {
     i = 2;
@@ -65,6 +86,7 @@ class Parser {
   }
 
   SqliVerdict run();
+  SqliVerdict parse();
 
  private:
   const SqlToken* at(size_t j) const { return j < n_ ? toks_[j] : nullptr; }
@@ -93,6 +115,7 @@ class Parser {
   }
   bool select_is_strong(size_t j, bool strict) const;
   size_t find_dangerous_call() const;
+  size_t find_union_statement() const;
   // The quote that broke out follows a space inside the input ("SOAP 1 '#"): that is how
   // prose opens a quotation, while a payload closes the literal right after its value
   // ("admin'--") or starts with the quote ("'--").
@@ -135,9 +158,12 @@ bool Parser::select_is_strong(size_t j, bool strict) const {
     telling = item->has(kSqlFlagSystemVar) || item->keyword == K::kValue;
   } else if (item->type == T::kFunction) {
     strong = true;
-    telling = item->keyword == K::kEvilFunc || word(item, "VERSION") || word(item, "USER") ||
-              word(item, "DATABASE") || word(item, "CURRENT_SETTING") ||
-              word(item, "CURRENT_DATABASE");
+    // String builders fed hex literals ("concat_ws(0x3a,...)", "char(0x66)") assemble
+    // extracted data; an application never sends them as a value.
+    telling = item->keyword == K::kEvilFunc ||
+              (info_call(item) && is(at(k + 1), T::kLParen) && is(at(k + 2), T::kRParen)) ||
+              word(item, "CHAR") || word(item, "CHR") || word(item, "CONCAT") ||
+              word(item, "CONCAT_WS") || word(item, "GROUP_CONCAT");
   } else if (item->type == T::kString || item->type == T::kBareword) {
     strong = continues_list(k + 1);
     // "select top 1 name ':' pass from users": a FROM clause later completes it.
@@ -153,7 +179,13 @@ bool Parser::select_is_strong(size_t j, bool strict) const {
   // A bare "SELECT COUNT(*)" is a phrase an admin UI may send; a full statement with FROM or a
   // terminator is not.
   const SqlToken* last = at(n_ - 1);
+  // A select list that computes ("id,sin(1),2") is code, not a phrase about SQL.
   bool word_item = item->type == T::kBareword;
+  for (size_t m = k + 1; word_item && m < n_ && !word(at(m), "FROM"); ++m) {
+    if (is(at(m), T::kFunction) || is(at(m), T::kNumber) || is(at(m), T::kString)) {
+      word_item = false;
+    }
+  }
   if (word_item &&
       (last->keyword == K::kClause || last->type == T::kLogic || last->type == T::kCompare)) {
     return false;  // "select x from y where": a phrase about SQL, not a statement
@@ -210,7 +242,8 @@ bool Parser::statement_is_strong(size_t j, bool strict) const {
     }
     return false;
   }
-  if (word(s, "DECLARE")) return is(a, T::kVariable);
+  // MSSQL "DECLARE c CURSOR FOR select ...": a cursor walks the catalog row by row.
+  if (word(s, "DECLARE")) return is(a, T::kVariable) || (is(a, T::kBareword) && word(b, "CURSOR"));
   if (word(s, "SET")) {
     return is(a, T::kVariable) ||
            (is(a, T::kBareword) && b != nullptr && (b->text == "=" || b->text == ":="));
@@ -303,6 +336,8 @@ size_t Parser::find_dangerous_call() const {
       } else if (t->type == T::kComma || t->type == T::kOperator || t->type == T::kCompare ||
                  t->type == T::kLogic || t->keyword == K::kClause || t->keyword == K::kAs) {
         want_operand = true;
+      } else if (t->keyword == K::kClose) {
+        continue;  // "CASE WHEN ... END", "ORDER BY x DESC" inside the arguments
       } else {
         break;
       }
@@ -311,7 +346,35 @@ size_t Parser::find_dangerous_call() const {
   return kNone;
 }
 
+// A complete "UNION [ALL] SELECT <list> FROM <table>" (strict select) outside the
+// application's literal, whatever junk precedes it ("-[id]", "{d 2}", "REAL 1"), or a SELECT
+// statement as the operand of AND/OR ("1 AND SELECT TOP 10 name FROM users"). A word right
+// before is prose ("credit union select ...", "cats and select dogs from shelters").
+size_t Parser::find_union_statement() const {
+  for (size_t j = quoted_ ? 1 : 0; j + 1 < n_; ++j) {
+    bool set_op = toks_[j]->type == T::kUnion;
+    if (!set_op && toks_[j]->type != T::kLogic) continue;
+    if (j > 0 && is(at(j - 1), T::kBareword)) continue;
+    if (!set_op && j == 0) continue;
+    size_t k = j + 1;
+    if (!set_op && !word(at(k), "SELECT")) continue;
+    while (word(at(k), "ALL") || word(at(k), "DISTINCT")) ++k;
+    while (is(at(k), T::kLParen)) ++k;
+    if (word(at(k), "SELECT") && select_is_strong(k, true)) return j;
+  }
+  return kNone;
+}
+
 SqliVerdict Parser::run() {
+  SqliVerdict v = parse();
+  if (v.flagged) return v;
+  // The expression parse stopped early (junk before the set operation): a whole statement
+  // later in the input still decides.
+  if (size_t u = find_union_statement(); u != kNone) return flag("UNION SELECT statement", u);
+  return v;
+}
+
+SqliVerdict Parser::parse() {
   if (size_t d = find_dangerous_call(); d != kNone && (!quoted_ || d > 0)) {
     return flag("dangerous function call", d);
   }
@@ -366,6 +429,16 @@ SqliVerdict Parser::run() {
   int min_depth = 0;       // below 0: the input closed parentheses the application opened
 
   bool bool_found = false;  // some logic operator got a condition as its right side
+  // Known SQL function calls: a call nested in another known call ("ascii(substring(x,1,1))",
+  // "length(version())") or a call reading the server's identity is the shape of blind
+  // extraction; values and prose do not nest SQL built-ins.
+  int known_call_depth = -1;  // paren depth opened by the outermost known call, -1 when none
+  bool nested_known_call = false;
+  bool info_seen = false;
+  // CASE ... WHEN ... THEN ... END: a complete conditional expression (boolean-blind).
+  int case_open = 0;
+  bool case_when = false;
+  bool case_complete = false;
   // An invalid continuation means the database would reject the query: not an injection,
   // unless a complete boolean condition came first and the parse stopped on SQL syntax this
   // parser does not model (a keyword), not on prose (two words in a row).
@@ -399,6 +472,7 @@ SqliVerdict Parser::run() {
           break;
         case T::kString:
         case T::kVariable:
+          if (info_call(t)) info_seen = true;
           st = St::kAfter;
           break;
         case T::kKeyword:
@@ -408,9 +482,30 @@ SqliVerdict Parser::run() {
           } else if (t->keyword != K::kPrefix && !(word(t, "WHEN") && word(prev, "CASE"))) {
             return stop("keyword where an operand belongs", i);
           }
+          if (word(t, "CASE")) ++case_open;
+          if (word(t, "WHEN") && case_open > 0) case_when = true;
           break;
         case T::kFunction:
+          // English plural notation, "user(s) and group(s)", "file(es)": a word, not a call.
+          if (is(at(i + 1), T::kLParen) && is(at(i + 2), T::kBareword) &&
+              at(i + 2)->text.size() <= 2 && is(at(i + 3), T::kRParen) &&
+              !at(i + 1)->has(kSqlFlagSpaceBefore)) {
+            i += 3;
+            st = St::kAfter;
+            break;
+          }
           if (logic_at != kNone) bool_rhs = true;
+          // version(), database(), user(): no arguments ("user(s)" is English).
+          if (info_call(t) && is(at(i + 1), T::kLParen) && is(at(i + 2), T::kRParen)) {
+            info_seen = true;
+          }
+          if (t->keyword == K::kFunc || t->keyword == K::kEvilFunc) {
+            if (known_call_depth < 0) {
+              known_call_depth = depth + 1;
+            } else if (depth >= known_call_depth) {
+              nested_known_call = true;
+            }
+          }
           if (t->keyword == K::kEvilFunc && evil_at == kNone) {
             evil_at = i;
             evil_depth = depth;
@@ -426,6 +521,7 @@ SqliVerdict Parser::run() {
           break;
         case T::kRParen:
           if (!is(prev, T::kLParen)) return stop("')' where an operand belongs", i);
+          if (depth == known_call_depth) known_call_depth = -1;
           --depth;
           st = St::kAfter;
           if (evil_at != kNone && depth == evil_depth)
@@ -469,6 +565,12 @@ SqliVerdict Parser::run() {
           st = St::kOperand;
           break;
         case T::kCompare:
+          // MySQL full-text "MATCH (c) AGAINST ('x' IN BOOLEAN MODE)": a search modifier, not
+          // an IN list; the value stays complete.
+          if (word(t, "IN") && word(at(i + 1), "BOOLEAN") && word(at(i + 2), "MODE")) {
+            i += 2;
+            break;
+          }
           if (word(t, "SOUNDS") && word(at(i + 1), "LIKE")) ++i;
           compare_seen = true;
           if (logic_at == kNone) compare_before_logic = true;
@@ -485,6 +587,7 @@ SqliVerdict Parser::run() {
           st = St::kOperand;
           break;
         case T::kRParen:
+          if (depth == known_call_depth) known_call_depth = -1;
           --depth;
           if (depth < min_depth) min_depth = depth;
           if (evil_at != kNone && depth == evil_depth)
@@ -516,7 +619,7 @@ SqliVerdict Parser::run() {
         }
         case T::kUnion: {
           size_t j = i + 1;
-          if (word(at(j), "ALL") || word(at(j), "DISTINCT")) ++j;
+          while (word(at(j), "ALL") || word(at(j), "DISTINCT")) ++j;
           while (is(at(j), T::kLParen)) ++j;
           // After a number, string or ')' (not a word: "best union select deals") the UNION
           // already is structure; any select list completes it.
@@ -530,7 +633,16 @@ SqliVerdict Parser::run() {
           }
           return stop("UNION without a SELECT", i);
         }
+        case T::kString:
+          // MySQL (and PostgreSQL across a newline) concatenates adjacent literals: "'1' '12'"
+          // is one operand.
+          if (is(prev, T::kString)) break;
+          return stop("two operands in a row", i);
         case T::kStatement:
+          // "FOO WAITFOR DELAY '0:0:5'": a statement no prose spells, whatever precedes it.
+          if (word(t, "WAITFOR") && statement_is_strong(i, false)) {
+            return flag("stacked statement", i);
+          }
           // MSSQL runs "... 'x' exec xp_cmdshell ..." as a batch, no ';' needed. Bare, a word
           // before the statement keyword is prose ("Please select pair #1").
           if (!quoted_ && !(is(prev, T::kNumber) || is(prev, T::kRParen) || is(prev, T::kString))) {
@@ -550,13 +662,18 @@ SqliVerdict Parser::run() {
             case K::kOrderGroup:
               if (!word(at(i + 1), "BY")) return stop("ORDER/GROUP without BY", i);
               ++i;
-              if (is(at(i + 1), T::kNumber) || (is(at(i + 1), T::kBareword) && quoted_)) {
+              if (is(at(i + 1), T::kNumber) || (is(at(i + 1), T::kBareword) && quoted_) ||
+                  (is(at(i + 1), T::kFunction) && is(at(i + 2), T::kLParen))) {
                 order_probe = true;
               }
               in_statement = true;  // "ORDER BY 1,2,3": a list
               st = St::kOperand;
               break;
             case K::kClose:
+              if (word(t, "END") && case_open > 0) {
+                --case_open;
+                if (case_when) case_complete = true;
+              }
               break;
             case K::kClause:
               if (word(t, "HAVING")) {
@@ -567,6 +684,7 @@ SqliVerdict Parser::run() {
                 return flag("INTO OUTFILE", i);
               }
               if (word(t, "FROM")) in_statement = true;
+              if (word(t, "WHEN") && case_open > 0) case_when = true;
               st = St::kOperand;
               break;
             default:
@@ -603,6 +721,10 @@ done:
   // A value list "a, b OR c = d" is only SQL inside an IN (...) / VALUES (...) the application
   // opened, i.e. when the input also closes that parenthesis.
   if (top_comma && min_depth >= 0) return pass("comma-separated words", n_);
+  if (st == St::kAfter && case_complete) return flag("CASE WHEN ... END expression", n_);
+  if (st == St::kAfter && depth <= 0 && (nested_known_call || info_seen)) {
+    return flag(info_seen ? "expression reads server identity" : "nested SQL function calls", n_);
+  }
   if (bool_found) {
     return flag(quoted_ ? "boolean condition after a quote break" : "boolean condition", logic_at);
   }
@@ -620,13 +742,21 @@ done:
   bool single = quoted_ && toks_[0]->text.back() == '\'';
   // "'AND'", "'='": the input starts by closing the literal, so even an empty re-opened literal
   // counts; otherwise it must hold something ("DK'*" is just quotes).
+  // Leading blanks before the breaking quote do not count (" '/1='"), and a full comparison
+  // between the quotes ("1'*null is null - '") is structure even with an empty literal.
+  bool starts_closing = false;
+  if (quoted_) {
+    std::string_view lit = toks_[0]->text;
+    size_t lead = lit.find_first_not_of(" \t\r\n\v\f");
+    starts_closing = lead != std::string_view::npos && lit.size() - lead == 1;
+  }
   if (quoted_ && last != nullptr && last->has(kSqlFlagClosedByApp) &&
-      (toks_[0]->text.size() == 1 ||
+      (starts_closing || (compare_seen && n_ >= 5) ||
        last->text.find_first_not_of(last->text[0]) != std::string_view::npos)) {
     if (symbolic_compare || (single && (compare_seen || operator_seen))) {
       return flag("operator between re-balanced quotes", n_);
     }
-    if (logic_at != kNone && single && (last->text.size() > 1 || toks_[0]->text.size() == 1)) {
+    if (logic_at != kNone && single && (last->text.size() > 1 || starts_closing)) {
       return flag("boolean operator between re-balanced quotes", logic_at);
     }
   }
@@ -634,11 +764,16 @@ done:
   // Bare: a complete expression with operators, then a comment that cuts the rest of the
   // query ("-1) -- ", "(1 OR 'b') --"). A lone value before "--" is not ("foo--").
   // The comment must stand apart: "1611-IioXXIG1ti8rspL2vbXFy--" is an identifier.
+  // A number or variable alone before the stub comment ("1--", "@@version/*") is the classic
+  // numeric-context truncation: only words make "foo--" an identifier-like value.
+  bool no_words = true;
+  for (size_t k = 0; k < n_; ++k) no_words = no_words && !is(at(k), T::kBareword);
   if (!quoted_ && trailing_comment_ != nullptr && blank_comment(trailing_comment_->text) &&
-      (trailing_comment_->has(kSqlFlagSpaceBefore) || is(at(n_ - 1), T::kRParen)) &&
+      (trailing_comment_->has(kSqlFlagSpaceBefore) || is(at(n_ - 1), T::kRParen) || no_words ||
+       ((compare_seen || logic_at != kNone) && is(at(n_ - 1), T::kNumber))) &&
       st == St::kAfter &&
       (operator_seen || compare_seen || logic_at != kNone || min_depth < 0 ||
-       is(at(0), T::kLParen))) {
+       is(at(0), T::kLParen) || (no_words && (is(at(0), T::kNumber) || is(at(0), T::kVariable))))) {
     return flag("expression, then a comment truncating the query", n_);
   }
   if (quoted_ && trailing_comment_ != nullptr &&
