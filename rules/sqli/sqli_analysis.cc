@@ -155,6 +155,11 @@ bool Parser::select_is_strong(size_t j, bool strict) const {
     strong =
         item->type == T::kLParen || after == nullptr ||
         !(after->type == T::kBareword || after->type == T::kNumber || after->type == T::kString);
+    // "select @version foo": a variable with an alias that ends the statement.
+    if (item->type == T::kVariable && after != nullptr &&
+        (after->type == T::kBareword || after->type == T::kString) && at_end(k + 2)) {
+      strong = true;
+    }
     telling = item->has(kSqlFlagSystemVar) || item->keyword == K::kValue;
   } else if (item->type == T::kFunction) {
     strong = true;
@@ -248,7 +253,7 @@ bool Parser::statement_is_strong(size_t j, bool strict) const {
     return is(a, T::kVariable) ||
            (is(a, T::kBareword) && b != nullptr && (b->text == "=" || b->text == ":="));
   }
-  if (word(s, "SHUTDOWN")) return ends(j + 1) || word(a, "WITH");
+  if (word(s, "SHUTDOWN")) return ends(j + 1) || word(a, "WITH") || word(a, "END");
   if (word(s, "WAITFOR")) return (word(a, "DELAY") || word(a, "TIME")) && is(b, T::kString);
   if (word(s, "CALL")) return is(a, T::kFunction);
   if (word(s, "GRANT") || word(s, "REVOKE")) {  // "grant connect to name"
@@ -395,6 +400,15 @@ SqliVerdict Parser::parse() {
   // there, but nothing else explains a quote break followed by "(SELECT".
   if (quoted_ && is(at(1), T::kLParen) && word(at(2), "SELECT") && select_is_strong(2, false)) {
     return flag("subquery after a quote break", 2);
+  }
+  // Bare, the same after a leading number ("-1 --\n (select id from users limit 1,1)"), with a
+  // complete statement (strict select): "1 (select one from the list)" stays prose.
+  if (!quoted_ && n_ > 0) {
+    size_t v = (toks_[0]->text == "-" || toks_[0]->text == "+") ? 1 : 0;
+    if (is(at(v), T::kNumber) && is(at(v + 1), T::kLParen) && word(at(v + 2), "SELECT") &&
+        select_is_strong(v + 2, true)) {
+      return flag("subquery after a value", v + 2);
+    }
   }
   enum class St { kOperand, kAfter };
   St st = St::kOperand;

@@ -29,9 +29,9 @@ struct Expectation {
 };
 
 constexpr Expectation kAttacks[] = {
-    {"libinjection/attack-sqli.txt", 98.3}, {"payloadsallthethings/attack-sqli.txt", 95},
-    {"fuzzdb/attack-sqli.txt", 87.5},       {"aikido-zen/attack-sqli.txt", 68},
-    {"coreruleset/attack-sqli.txt", 35},    {"blns/attack-sqli.txt", 99},
+    {"libinjection/attack-sqli.txt", 99.0}, {"payloadsallthethings/attack-sqli.txt", 95.5},
+    {"fuzzdb/attack-sqli.txt", 88},         {"aikido-zen/attack-sqli.txt", 70.5},
+    {"coreruleset/attack-sqli.txt", 37},    {"blns/attack-sqli.txt", 99},
 };
 
 constexpr Expectation kBenign[] = {
