@@ -509,6 +509,10 @@ class Analyzer {
       flag("cmd.exe FOR/IF statement", "for/if");
       return;
     }
+    // "(eval (list ...": a '(' right after a command's words is a POSIX shell syntax error
+    // (only a function definition "name()" may do that), so nothing there runs. Lisp and
+    // other parenthesized prose end up here.
+    if (term == Tok::kOpen && n > 0) return;
     size_t i = 0;
     // Leading assignments (NAME=value) do not name the command.
     while (i < n) {
