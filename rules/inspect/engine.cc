@@ -1,6 +1,9 @@
 #include "rules/inspect/engine.h"
 
+#include <cstring>
+
 #include "rules/generic/generic_detector.h"
+#include "rules/inspect/prefilter.h"
 #include "rules/objects/nosql_detector.h"
 #include "rules/objects/proto_detector.h"
 #include "rules/path/path_detector.h"
@@ -88,19 +91,51 @@ uint8_t InspectionEngine::inspect(const Input& input, const InspectOptions& opts
     }
     // Keys are reflected and concatenated into queries too ("ORDER BY <key>"): the value
     // detectors run on them, except the object-text checks the key checks already cover.
-    for (Detector d : kAll) {
-      if (d == Detector::kNosql || d == Detector::kProto) continue;
-      if ((enabled & detector_bit(d)) == 0) continue;
-      if (auto f = run_detector(d, text)) out.add(*f);
-    }
+    run_value_detectors(text,
+                        enabled & static_cast<DetectorSet>(~(detector_bit(Detector::kNosql) |
+                                                             detector_bit(Detector::kProto))),
+                        opts, out);
     return out.count;
   }
 
+  run_value_detectors(text, enabled, opts, out);
+  return out.count;
+}
+
+void InspectionEngine::run_value_detectors(std::string_view text, DetectorSet set,
+                                           const InspectOptions& opts, InputFindings& out) {
+  if (opts.prefilter) set = prefilter_detectors(text, set);
+  if (set == 0) return;
+  if (clean_.contains(text, set)) return;
+  const uint8_t before = out.count;
   for (Detector d : kAll) {
-    if ((enabled & detector_bit(d)) == 0) continue;
+    if ((set & detector_bit(d)) == 0) continue;
     if (auto f = run_detector(d, text)) out.add(*f);
   }
-  return out.count;
+  if (out.count == before) clean_.insert(text, set);
+}
+
+// Linear scan: a request rarely has more than a few dozen distinct short texts, and comparing
+// the length and first bytes rejects almost every slot at once.
+bool InspectionEngine::CleanSet::contains(std::string_view text, DetectorSet set) const {
+  if (text.size() > kMaxText) return false;
+  for (size_t i = 0; i < used_; ++i) {
+    const Slot& s = slots_[i];
+    // A superset of the detectors found nothing: so does any subset.
+    if (s.len == text.size() && (s.set & set) == set &&
+        std::memcmp(s.text, text.data(), text.size()) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void InspectionEngine::CleanSet::insert(std::string_view text, DetectorSet set) {
+  if (text.size() > kMaxText || used_ == kSlots) return;
+  Slot& s = slots_[used_++];
+  s.len = static_cast<uint8_t>(text.size());
+  s.set = set;
+  std::memcpy(s.text, text.data(), text.size());
 }
 
 uint8_t InspectionEngine::inspect_query_value(std::string_view raw, const InspectOptions& opts,

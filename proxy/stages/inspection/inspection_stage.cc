@@ -192,6 +192,7 @@ Verdict InspectionStage::on_request_head(RequestContext& ctx) const {
   if (p.off) return Verdict::Continue();
   Scratch& s = scratch();
   s.extractor.reset(limits_);
+  s.engine.begin_request();
   RecordingSink sink(*this, p, ctx, cfg_.max_input_bytes);
   HeadSelection sel{cfg_.inspect_path, cfg_.inspect_cookies, cfg_.headers};
   rules::ExtractResult r = extract_head(*ctx.head, sel, s.extractor, sink);
@@ -236,6 +237,7 @@ Verdict InspectionStage::on_body_chunk(RequestContext& ctx, std::string_view chu
   if (chunk.size() > cfg_.max_body_bytes) chunk = chunk.substr(0, cfg_.max_body_bytes);
   Scratch& s = scratch();
   s.extractor.reset(limits_);
+  s.engine.begin_request();
   RecordingSink sink(*this, p, ctx, cfg_.max_input_bytes);
   rules::ExtractResult r = s.extractor.body(type, chunk, !last, sink);
   Verdict v = finish(ctx, sink);

@@ -1,0 +1,238 @@
+#include "rules/inspect/prefilter.h"
+
+#include <array>
+#include <cstring>
+
+#include "rules/sqli/sql_keywords.h"
+
+namespace portcullis::rules {
+namespace {
+
+// Byte classes, one bit each; a text's mask is the OR over its bytes.
+enum : uint32_t {
+  kLt = 1u << 0,          // <
+  kGt = 1u << 1,          // >
+  kEq = 1u << 2,          // =
+  kColon = 1u << 3,       // :
+  kAmp = 1u << 4,         // &
+  kBracket = 1u << 5,     // [
+  kBrace = 1u << 6,       // {
+  kParen = 1u << 7,       // (
+  kBacktick = 1u << 8,    // `
+  kSQuote = 1u << 9,      // '
+  kDQuote = 1u << 10,     // "
+  kDollar = 1u << 11,     // $
+  kPipe = 1u << 12,       // |
+  kSemi = 1u << 13,       // ;
+  kBang = 1u << 14,       // !
+  kSlash = 1u << 15,      // /
+  kBackslash = 1u << 16,  // '\'
+  kTilde = 1u << 17,      // ~
+  kNul = 1u << 18,        // NUL
+  kQuestion = 1u << 19,   // ?
+  kHash = 1u << 20,       // #
+  kSsrfStop = 1u << 21,   // bytes that end a bare host for the ssrf detector: space-ish @ " ' < >
+  kNotWord = 1u << 22,    // not [A-Za-z0-9_]
+  kNotDigit = 1u << 23,   // not [0-9]
+  kNotShellWord = 1u << 24,  // not [A-Za-z0-9_.@-]
+  kNotBase64 = 1u << 25,     // not [A-Za-z0-9+/=_-] (path detector's base64 alphabet)
+};
+
+constexpr bool is_alnum(unsigned c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+constexpr std::array<uint32_t, 256> make_table() {
+  std::array<uint32_t, 256> t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    uint32_t m = 0;
+    switch (c) {
+      case '<':
+        m = kLt | kSsrfStop;
+        break;
+      case '>':
+        m = kGt | kSsrfStop;
+        break;
+      case '=':
+        m = kEq;
+        break;
+      case ':':
+        m = kColon;
+        break;
+      case '&':
+        m = kAmp;
+        break;
+      case '[':
+        m = kBracket;
+        break;
+      case '{':
+        m = kBrace;
+        break;
+      case '(':
+        m = kParen;
+        break;
+      case '`':
+        m = kBacktick;
+        break;
+      case '\'':
+        m = kSQuote | kSsrfStop;
+        break;
+      case '"':
+        m = kDQuote | kSsrfStop;
+        break;
+      case '$':
+        m = kDollar;
+        break;
+      case '|':
+        m = kPipe;
+        break;
+      case ';':
+        m = kSemi;
+        break;
+      case '!':
+        m = kBang;
+        break;
+      case '/':
+        m = kSlash;
+        break;
+      case '\\':
+        m = kBackslash;
+        break;
+      case '~':
+        m = kTilde;
+        break;
+      case 0:
+        m = kNul | kSsrfStop;
+        break;
+      case '?':
+        m = kQuestion;
+        break;
+      case '#':
+        m = kHash;
+        break;
+      case '@':
+        m = kSsrfStop;
+        break;
+      case ' ':
+      case '\t':
+      case '\n':
+      case '\v':
+      case '\f':
+      case '\r':
+        m = kSsrfStop;
+        break;
+      default:
+        break;
+    }
+    if (!is_alnum(c) && c != '_') m |= kNotWord;
+    if (c < '0' || c > '9') m |= kNotDigit;
+    if (!is_alnum(c) && c != '_' && c != '.' && c != '@' && c != '-') m |= kNotShellWord;
+    if (!is_alnum(c) && c != '+' && c != '/' && c != '=' && c != '_' && c != '-') m |= kNotBase64;
+    t[c] = m;
+  }
+  return t;
+}
+
+constexpr std::array<uint32_t, 256> kTable = make_table();
+
+bool contains(std::string_view s, std::string_view needle) {
+  return s.find(needle) != std::string_view::npos;
+}
+
+// --- Per-detector rules. Each returns true when the detector MAY fire. -------------------------
+
+// sqli (rules/sqli): a text that is one run of [A-Za-z0-9_] is a single token. All digits: one
+// number. Starting with a letter or '_': one word, which classify_sql_word() names; when it is a
+// plain bareword (no keyword, function, operator word or statement), the stream is one operand
+// and no embedding applies but the bare one (no quote, no backslash). A lone operand has no
+// structure: no call (needs '('), no logic, comparison, comment, ';', UNION or statement keyword,
+// so every decision path of analyze_sqli_tokens() ends in a pass. Anything else runs the detector.
+bool sqli_may_fire(std::string_view s, uint32_t m) {
+  if (s.empty()) return false;  // detect_sqli returns nothing for empty input
+  if ((m & kNotWord) != 0) return true;
+  if ((m & kNotDigit) == 0) return false;
+  const unsigned char c0 = static_cast<unsigned char>(s[0]);
+  if (c0 >= '0' && c0 <= '9') return true;  // "3pm", "0x41": number scanning rules; run it
+  SqlWordClass wc = classify_sql_word(s);
+  return !(wc.type == SqlTokenType::kBareword && wc.keyword == SqlKeyword::kNone);
+}
+
+// shell (rules/shell): without blanks, operators, quotes, '$', '`', '%', '<', '{', '#', '~', '/'
+// or glob characters the text is one word of one simple command with no separator before it.
+// standalone_constructs() needs '<' or '%'; the single- and double-quote contexts need ', ", $ or
+// `. For that lone word evaluate() sees n == 1: cmd_exe_statement() needs two words, "sleep" and
+// the prefix-word and command-line rules need an argument, and the executable-path rule needs a
+// '/' or a glob. So only texts outside [A-Za-z0-9_.@-] can fire.
+bool shell_may_fire(uint32_t m) { return (m & kNotShellWord) != 0; }
+
+// path (rules/path): detect_plain() fires on NUL truncation, a scheme (':'), a UNC path ('\'), a
+// drive (':'), '~', or a walk that needs a separator ('/', '\' or the literal "0x2f"/"0x5c"),
+// except the inferred-separator walk, which needs two leading dots (".." or with '?' or "0x2e").
+// Without any of those, every token returns before a Finding. The base64 retry only decodes a
+// text of >= 8 bytes, a multiple of 4, all in the base64 alphabet: such texts always run.
+bool path_may_fire(std::string_view s, uint32_t m) {
+  if ((m & (kSlash | kBackslash | kColon | kTilde | kNul | kQuestion)) != 0) return true;
+  if (contains(s, "..") || contains(s, "0x") || contains(s, "0X")) return true;
+  return s.size() >= 8 && s.size() % 4 == 0 && (m & kNotBase64) == 0;
+}
+
+// ssrf (rules/ssrf): a URL needs ':' (scheme) or a leading "//"; without ':', '/', '\', '?', '#'
+// the whole trimmed text is judged as a bare host, which check_whole_input() refuses when it
+// holds a space, NUL, '@', a quote, '<' or '>'. Texts shorter than 2 bytes after trimming never
+// fire.
+bool ssrf_may_fire(std::string_view s, uint32_t m) {
+  if ((m & (kColon | kSlash | kBackslash | kQuestion | kHash)) != 0) return true;
+  while (!s.empty() && static_cast<unsigned char>(s.front()) <= 0x20) s.remove_prefix(1);
+  while (!s.empty() && static_cast<unsigned char>(s.back()) <= 0x20) s.remove_suffix(1);
+  if (s.size() < 2) return false;
+  uint32_t inner = 0;
+  for (unsigned char c : s) inner |= kTable[c];
+  return (inner & kSsrfStop) == 0;
+}
+
+// nosql value (rules/objects): an operator value starts with '$'; a $where break-out needs a
+// quote; JS condition/statement contexts need "||", "&&", ';', or "this.x" followed by ( < > ==
+// !=; "function" needs '('; a mongo shell call "db.x(" needs '('.
+bool nosql_may_fire(uint32_t m) {
+  return (m & (kDollar | kSQuote | kDQuote | kPipe | kAmp | kSemi | kParen | kLt | kGt | kEq |
+               kBang)) != 0;
+}
+
+// xss (rules/xss): markup needs '<' (tags, comments, PIs, CDATA, raw <script); after an attribute
+// break-out a value needs '=' (handlers, srcdoc, style, URLs, refresh); the initial attribute
+// value is only a script/data URL with ':' (or an entity, '&', spelling it, or "&{"); a
+// conditional comment needs '['; JS break-outs need a quote; a bare capability call needs '(',
+// '[' or a tagged template '`'; client-side templates need "{{".
+bool xss_may_fire(uint32_t m) {
+  return (m & (kLt | kEq | kColon | kAmp | kBracket | kBrace | kParen | kBacktick | kSQuote |
+               kDQuote)) != 0;
+}
+
+// generic (rules/generic): XML entities/XInclude/XSLT need '<' (or the XInclude namespace URL,
+// ':'); every template delimiter and directive holds '{', '(', '[' or '<' (log4j "${", SSI
+// "<!--#", PHP "<?"); JS injection needs a quote to break out of, or '(', '[' or '`' for a call.
+bool generic_may_fire(uint32_t m) {
+  return (m & (kLt | kBrace | kParen | kBracket | kBacktick | kSQuote | kDQuote | kColon)) != 0;
+}
+
+}  // namespace
+
+DetectorSet prefilter_detectors(std::string_view s, DetectorSet candidates) {
+  uint32_t m = 0;
+  for (unsigned char c : s) m |= kTable[c];
+  DetectorSet out = candidates;
+  auto drop = [&](Detector d, bool may) {
+    if (!may) out &= static_cast<DetectorSet>(~detector_bit(d));
+  };
+  drop(Detector::kSqli, sqli_may_fire(s, m));
+  drop(Detector::kShell, shell_may_fire(m));
+  drop(Detector::kPath, path_may_fire(s, m));
+  drop(Detector::kSsrf, ssrf_may_fire(s, m));
+  drop(Detector::kNosql, nosql_may_fire(m));
+  drop(Detector::kXss, xss_may_fire(m));
+  drop(Detector::kGeneric, generic_may_fire(m));
+  // proto: two substring searches, already as cheap as a prefilter.
+  return out;
+}
+
+}  // namespace portcullis::rules
