@@ -17,6 +17,7 @@
 #include "proxy/config/inspection_config.h"
 #include "proxy/config/access_lists_config.h"
 #include "proxy/config/audit_config.h"
+#include "proxy/config/custom_rules_config.h"
 #include "proxy/config/origin_lock_config.h"
 #include "proxy/config/rate_limit_config.h"
 #include "rules/base/result.h"
@@ -136,6 +137,7 @@ struct Config {
   InspectionConfig inspection;  // yaml `inspection:` (inspection_config.h)
   AccessListsConfig access_lists;  // yaml `access_lists:` (access_lists_config.h)
   RateLimitConfig rate_limit;  // yaml `rate_limit:` (rate_limit_config.h)
+  CustomRulesConfig custom_rules;  // yaml `custom_rules:` (custom_rules_config.h)
   bool operator==(const Config&) const = default;
 };
 

@@ -7,7 +7,7 @@ namespace portcullis::config {
 namespace {
 
 // Order matters only for the order of error messages; each section is independent.
-constexpr std::array<Section, 12> kSections{{
+constexpr std::array<Section, 13> kSections{{
     {"listen", parse_listen_section},
     {"workers", parse_workers_section},
     {"origin", parse_origin_section},
@@ -20,6 +20,7 @@ constexpr std::array<Section, 12> kSections{{
     {"inspection", parse_inspection_section},
     {"access_lists", parse_access_lists_section},
     {"rate_limit", parse_rate_limit_section},
+    {"custom_rules", parse_custom_rules_section},
 }};
 
 constexpr std::array<ConfigCheck, 4> kChecks{{check_addresses, check_limits, check_stages,

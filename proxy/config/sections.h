@@ -44,6 +44,7 @@ void parse_audit_section(const Entry& e, Reader& r, Config& out);
 void parse_inspection_section(const Entry& e, Reader& r, Config& out);
 void parse_access_lists_section(const Entry& e, Reader& r, Config& out);
 void parse_rate_limit_section(const Entry& e, Reader& r, Config& out);
+void parse_custom_rules_section(const Entry& e, Reader& r, Config& out);
 // Environment overrides owned by a section (applied after the file, before the checks).
 void apply_inspection_env(const EnvLookup& env, Reader& r, Config& c);  // PORTCULLIS_MODE
 
