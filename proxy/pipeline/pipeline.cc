@@ -3,6 +3,7 @@
 #include "proxy/audit/audit_stage.h"
 #include "proxy/pipeline/request_limits_stage.h"
 #include "proxy/stages/access_lists/access_lists_stage.h"
+#include "proxy/stages/custom_rules/custom_rules_stage.h"
 #include "proxy/stages/inspection/inspection_stage.h"
 #include "proxy/stages/origin_lock/origin_lock_stage.h"
 #include "proxy/stages/rate_limit/rate_limit_stage.h"
@@ -100,6 +101,13 @@ Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg,
   auto inspection = stages::InspectionStage::create(cfg.inspection);
   if (!inspection.ok()) return inspection.error();
   entries.push_back({std::move(inspection).value(), cfg.inspection.mode});
+  // Custom rules after inspection (an allow rule therefore cannot bypass the detectors), with
+  // the same extracted inputs. Built only when rule files are configured.
+  if (!cfg.custom_rules.files.empty()) {
+    auto custom = stages::CustomRulesStage::create(cfg.custom_rules);
+    if (!custom.ok()) return custom.error();
+    entries.push_back({std::move(custom).value(), cfg.custom_rules.mode});
+  }
   // Audit last: it records what the stages before it decided (on_complete runs for every request).
   if (services.auditor != nullptr) {
     entries.push_back({std::make_unique<audit::AuditStage>(*services.auditor),
