@@ -124,7 +124,7 @@ struct StagesConfig {
 struct Config {
   std::string source;  // file path, or "<embedded>"
   // yaml `listen:` string or list of strings; default ["0.0.0.0:8080"]; never empty after load.
-  std::vector<ListenerConfig> listeners{ListenerConfig{HostPort{"0.0.0.0", 8080}}};
+  std::vector<ListenerConfig> listeners{ListenerConfig{HostPort{"0.0.0.0", 8080}, std::nullopt}};
   // yaml `workers: auto | N`; resolved at load: auto -> hardware_concurrency() (min 1); max 256.
   uint32_t workers = 0;
   UpstreamConfig upstream;

@@ -292,7 +292,6 @@ bool Connection::try_parse_head() {
 
 void Connection::process_head(const http::RequestHead& head) {
   evbuffer* in = bufferevent_get_input(client_);
-  const config::Config& cfg = runtime_->config;
 
   // Request id: keep a sane incoming one, else create one.
   std::string_view incoming_id;
@@ -319,8 +318,6 @@ void Connection::process_head(const http::RequestHead& head) {
   req_idempotent_ = method_is_idempotent(head.method);
   client_http10_ = head.version_minor == 0;
   client_keep_alive_ = head.keep_alive && !close_after_response_;
-  bool has_body = head.framing == http::BodyFraming::kChunked ||
-                  (head.framing == http::BodyFraming::kContentLength && head.content_length > 0);
 
   rs_->ctx.async.resumer = &worker_;
   rs_->ctx.async.token = (id_ << 20) | (request_seq_ & 0xFFFFF);
