@@ -7,7 +7,11 @@ BUILD_PKGS=(build-essential cmake pkg-config clang libclang-rt-dev
   libevent-dev libssl-dev libpcre2-dev libjemalloc-dev libsimdjson-dev libyaml-cpp-dev
   libhiredis-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev openssl ca-certificates curl)
 # Servers the integration tests talk to on loopback.
-TEST_PKGS=(redis-server rsyslog rsyslog-gnutls procps iproute2 yamllint)
+# python3-yaml: tests/deploy reads the Kubernetes manifest; util-linux (unshare, mount) and
+# coreutils (chroot) are essential packages, always present.
+TEST_PKGS=(redis-server rsyslog rsyslog-gnutls procps iproute2 yamllint python3-yaml)
+# Optional: commit the runtime folder as an OCI image (deploy/container/assemble-rootfs.sh --oci-image).
+DEPLOY_PKGS=(buildah)
 # Only for bench/compare.
 BENCH_PKGS=(wrk nginx libnginx-mod-http-modsecurity modsecurity-crs haproxy)
 
@@ -16,7 +20,8 @@ case "${1:-build}" in
   build) ;;
   test) want+=("${TEST_PKGS[@]}") ;;
   bench) want+=("${TEST_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
-  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+  deploy) want+=("${DEPLOY_PKGS[@]}") ;;
+  *) echo "usage: $0 [build|test|bench|deploy]" >&2; exit 2 ;;
 esac
 
 missing=()

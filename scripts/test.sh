@@ -2,9 +2,11 @@
 # The whole test suite, as CI runs it (.ci/run calls exactly this):
 #   1. installs the packages the build and the tests need (idempotent);
 #   2. starts the services the integration tests talk to, on loopback only, and stops them at exit;
-#   3. Release build: unit + integration tests (ctest);
-#   4. ASan+UBSan build: unit tests;
-#   5. libFuzzer targets, each run briefly on its seed corpus.
+#   3. yamllint over every YAML file (.yamllint);
+#   4. Release build: unit + integration tests (ctest), then the deploy tests (the container
+#      runtime folder run under chroot, the deploy/ configs and systemd unit checked);
+#   5. ASan+UBSan build: unit tests;
+#   6. libFuzzer targets, each run briefly on its seed corpus.
 # FUZZ_SECONDS (default 20) sets the time per fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,10 +22,16 @@ trap cleanup EXIT
 scripts/services.sh start "$services_dir"
 export PORTCULLIS_SERVICES_DIR="$services_dir"
 
+echo "== yamllint"
+yamllint --strict .
+
 echo "== release build"
 scripts/build.sh release
 echo "== unit and integration tests (release)"
 (cd build && ctest --output-on-failure -j 2)
+echo "== deploy: configs and unit, container image contents (chroot)"
+tests/deploy/deploy_files_test.sh build
+tests/deploy/chroot_test.sh build
 
 echo "== unit tests under ASan+UBSan"
 scripts/build.sh asan
