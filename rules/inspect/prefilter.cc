@@ -36,6 +36,7 @@ enum : uint32_t {
   kNotDigit = 1u << 23,   // not [0-9]
   kNotShellWord = 1u << 24,  // not [A-Za-z0-9_.@-]
   kNotBase64 = 1u << 25,     // not [A-Za-z0-9+/=_-] (path detector's base64 alphabet)
+  kNotSqlProse = 1u << 26,   // not [A-Za-z0-9_ ,!-] (plain text and codes, see sqli_may_fire)
 };
 
 constexpr bool is_alnum(unsigned c) {
@@ -128,6 +129,9 @@ constexpr std::array<uint32_t, 256> make_table() {
     if (c < '0' || c > '9') m |= kNotDigit;
     if (!is_alnum(c) && c != '_' && c != '.' && c != '@' && c != '-') m |= kNotShellWord;
     if (!is_alnum(c) && c != '+' && c != '/' && c != '=' && c != '_' && c != '-') m |= kNotBase64;
+    if (!is_alnum(c) && c != '_' && c != ' ' && c != ',' && c != '!' && c != '-') {
+      m |= kNotSqlProse;
+    }
     t[c] = m;
   }
   return t;
@@ -147,9 +151,52 @@ bool contains(std::string_view s, std::string_view needle) {
 // and no embedding applies but the bare one (no quote, no backslash). A lone operand has no
 // structure: no call (needs '('), no logic, comparison, comment, ';', UNION or statement keyword,
 // so every decision path of analyze_sqli_tokens() ends in a pass. Anything else runs the detector.
+//
+// Plain text and codes ("red shoes", "Leave at the door, thanks!", "A-12"): only [A-Za-z0-9_],
+// ' ', ',', '!' and '-', without "--". No quote or backslash, so only the bare embedding runs.
+// Without '$', '.', bytes >= 0x80 or quotes, a token is exactly one maximal [A-Za-z0-9_] run (no
+// string prefix N'..' / _utf8'..', no qualified name), or one of ',' (kComma), '!' (kNot: every
+// other "!x" operator needs = < > ~) and '-' (kOperator "-": "->" needs '>', "--" is excluded).
+// A run of digits only is one number (no '.', no exponent sign, nothing word-like after it); a
+// run starting with a letter or '_' is a word typed by classify_sql_word(), and with no '(' it is
+// never a call. A run starting with a digit and holding letters goes through number scanning
+// ("1union" is two tokens): the detector runs. When every word is a plain bareword, the stream
+// holds only barewords, numbers, ',', '!' and '-', and analyze_sqli_tokens() has nothing to flag
+// on: find_dangerous_call() needs a function, find_union_statement() a set operation or logic
+// token, the subquery rules '(', and the main parse only flags after a dangerous call, a
+// statement, ';', UNION, a clause / ORDER / GROUP / END / CASE keyword, a function or variable,
+// a logic operator, or a trailing comment; stop() flags only after a logic operator. None of
+// those tokens can occur.
+bool sqli_prose_is_silent(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '-' && i + 1 < n && s[i + 1] == '-') return false;  // "--" comment
+    if (c == ' ' || c == ',' || c == '!' || c == '-') {
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    bool digits = c >= '0' && c <= '9';
+    for (; j < n && (kTable[static_cast<unsigned char>(s[j])] & kNotWord) == 0; ++j) {
+      digits = digits && (kTable[static_cast<unsigned char>(s[j])] & kNotDigit) == 0;
+    }
+    if (digits) {
+      i = j;
+      continue;
+    }
+    if (c >= '0' && c <= '9') return false;
+    SqlWordClass wc = classify_sql_word(s.substr(i, j - i));
+    if (wc.type != SqlTokenType::kBareword || wc.keyword != SqlKeyword::kNone) return false;
+    i = j;
+  }
+  return true;
+}
+
 bool sqli_may_fire(std::string_view s, uint32_t m) {
   if (s.empty()) return false;  // detect_sqli returns nothing for empty input
-  if ((m & kNotWord) != 0) return true;
+  if ((m & kNotWord) != 0) return (m & kNotSqlProse) != 0 || !sqli_prose_is_silent(s);
   if ((m & kNotDigit) == 0) return false;
   const unsigned char c0 = static_cast<unsigned char>(s[0]);
   if (c0 >= '0' && c0 <= '9') return true;  // "3pm", "0x41": number scanning rules; run it
