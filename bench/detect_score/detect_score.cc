@@ -21,14 +21,14 @@
 #include <string>
 #include <vector>
 
-#include "bench/detect_score/corpus.h"
 #include "bench/detect_score/proxy_client.h"
 #include "rules/inspect/engine.h"
 #include "rules/inspect/explain.h"
+#include "tests/support/corpus/corpus.h"
 
 namespace {
 
-using portcullis::bench::CorpusFile;
+using portcullis::corpus::CorpusFile;
 
 struct FileScore {
   const CorpusFile* file = nullptr;
@@ -168,7 +168,7 @@ std::vector<FileScore> score_proxy(const std::vector<CorpusFile>& files, const s
     FileScore s;
     s.file = &f;
     size_t max = f.folder == "fortunes-prose" ? 2000 : 600;
-    for (const std::string* line : portcullis::bench::sample(f, max)) {
+    for (const std::string* line : portcullis::corpus::sample(f, max)) {
       const std::string enc = pct_encode(*line);
       const std::string form = "q=" + enc;
       const std::string json = "{\"q\":\"" + json_escape(*line) + "\"}";
@@ -215,12 +215,12 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (corpus.empty()) corpus = portcullis::bench::find_corpus(PORTCULLIS_SOURCE_DIR);
+  if (corpus.empty()) corpus = portcullis::corpus::corpus_dir();
   if (corpus.empty()) {
     std::fprintf(stderr, "detect_score: corpus not found (set PORTCULLIS_CORPUS)\n");
     return 2;
   }
-  std::vector<CorpusFile> files = portcullis::bench::load_corpus(corpus);
+  std::vector<CorpusFile> files = portcullis::corpus::load_corpus(corpus);
   if (!dump.empty()) std::filesystem::create_directories(dump);
   auto t0 = std::chrono::steady_clock::now();
   std::vector<FileScore> scores;

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,38 +12,9 @@
 #include "rules/decode/decoder.h"
 #include "rules/path/path_detector.h"
 #include "rules/shell/shell_detector.h"
+#include "tests/support/corpus/corpus.h"
 
 namespace portcullis::rules::eval {
-
-// Undoes the corpus line escaping: "\r" "\n" "\0" (two characters each) become the byte.
-inline std::string unescape_line(std::string_view line) {
-  std::string out;
-  out.reserve(line.size());
-  for (size_t i = 0; i < line.size(); ++i) {
-    if (line[i] == '\\' && i + 1 < line.size()) {
-      char n = line[i + 1];
-      if (n == 'r' || n == 'n' || n == '0') {
-        out.push_back(n == 'r' ? '\r' : n == 'n' ? '\n' : '\0');
-        ++i;
-        continue;
-      }
-    }
-    out.push_back(line[i]);
-  }
-  return out;
-}
-
-inline std::vector<std::string> load_lines(const std::filesystem::path& file) {
-  std::vector<std::string> lines;
-  std::ifstream in(file, std::ios::binary);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    lines.push_back(unescape_line(line));
-  }
-  return lines;
-}
 
 inline DecodeOptions corpus_decode_options() {
   DecodeOptions o;
@@ -99,7 +69,7 @@ inline std::vector<FileScore> score_corpus(const std::filesystem::path& root,
     s.name = f.parent_path().filename().string() + "/" + n;
     s.attack = n.rfind("attack-", 0) == 0;
     s.cls = n.substr(n.find('-') + 1, n.size() - n.find('-') - 5);
-    for (const auto& line : load_lines(f)) {
+    for (const auto& line : ::portcullis::corpus::read_unescaped(f.string())) {
       Verdict v = judge(decoder, line);
       ++s.total;
       bool own = s.cls == "path" ? v.path : s.cls == "shell" ? v.shell : v.any();

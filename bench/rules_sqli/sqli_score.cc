@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "rules/sqli/sqli_detector.h"
-#include "tests/rules/sqli/sqli_corpus.h"
+#include "tests/support/corpus/corpus.h"
 
 namespace {
 
@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
   std::printf("%-40s %7s %7s %8s\n", "file", "lines", "flagged", "rate");
   for (const File& f : kFiles) {
     std::vector<std::string> inputs;
-    if (!portcullis::rules::testing::read_corpus(dir + "/" + f.path, inputs)) {
+    if (!portcullis::corpus::read_decoded(dir + "/" + f.path,
+                                          portcullis::corpus::Plus::kSpaceUnlessRawSpace, inputs)) {
       std::printf("%-40s missing\n", f.path);
       continue;
     }

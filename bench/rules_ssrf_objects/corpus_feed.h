@@ -7,7 +7,6 @@
 
 #include <simdjson.h>
 
-#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "rules/objects/nosql_detector.h"
 #include "rules/objects/proto_detector.h"
 #include "rules/ssrf/ssrf_detector.h"
+#include "tests/support/corpus/corpus.h"
 
 namespace portcullis::rules::corpus {
 
@@ -28,22 +28,7 @@ struct Verdict {
 };
 
 // Corpus files write CR, LF and NUL as \r, \n, \0 (see shared/corpus/README.md).
-inline std::string unescape_line(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) {
-      char c = s[i + 1];
-      if (c == 'r' || c == 'n' || c == '0') {
-        out.push_back(c == 'r' ? '\r' : c == 'n' ? '\n' : '\0');
-        ++i;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
-}
+inline std::string unescape_line(std::string_view s) { return ::portcullis::corpus::unescape(s); }
 
 inline int hexv(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -202,12 +187,7 @@ inline Verdict evaluate_line(std::string_view escaped, simdjson::dom::parser& pa
 
 inline std::vector<std::string> read_lines(const std::string& path) {
   std::vector<std::string> lines;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) lines.push_back(line);
-  }
+  ::portcullis::corpus::read_lines(path, lines);
   return lines;
 }
 

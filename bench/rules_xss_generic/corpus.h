@@ -1,57 +1,15 @@
-// Corpus reading shared by the xss/generic scorer and the corpus-quality tests: one input per
-// line, with `\r`, `\n`, `\0` written as escapes (see shared/corpus/README.md). Lines may be
-// URL-encoded; detectors want decoded input, so we percent-decode up to three times (the real
-// decoder is another module; this minimal one keeps the measurement independent of it). `+` is
-// left alone: inputs such as `{{7+7}}` must stay intact.
+// Corpus lines as the xss/generic scorer and corpus-quality tests see them: the shared reader's
+// unescaping and percent-decoding (tests/support/corpus; independent of the real decoder, so the
+// measurement does not move with it), plus a copy with HTML character references decoded.
 #pragma once
 
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "tests/support/corpus/corpus.h"
+
 namespace portcullis::corpus {
-
-inline std::string unescape_line(const std::string& line) {
-  std::string out;
-  out.reserve(line.size());
-  for (size_t i = 0; i < line.size(); ++i) {
-    if (line[i] == '\\' && i + 1 < line.size()) {
-      char n = line[i + 1];
-      if (n == 'r' || n == 'n' || n == '0') {
-        out += n == 'r' ? '\r' : n == 'n' ? '\n' : '\0';
-        ++i;
-        continue;
-      }
-    }
-    out += line[i];
-  }
-  return out;
-}
-
-inline int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-inline bool percent_decode_once(std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  bool changed = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() + 0 && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-      out += static_cast<char>(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-      i += 2;
-      changed = true;
-    } else {
-      out += s[i];
-    }
-  }
-  s.swap(out);
-  return changed;
-}
 
 // Minimal HTML character-reference decoding (numeric, and the five XML entities), as the
 // request decoder does after percent-decoding; applied to a copy, see Line::entity_decoded.
@@ -94,12 +52,8 @@ inline std::string entity_decode(const std::string& s) {
   return out;
 }
 
-inline std::string decode_line(const std::string& raw) {
-  std::string s = unescape_line(raw);
-  for (int i = 0; i < 3 && percent_decode_once(s); ++i) {
-  }
-  return s;
-}
+// Percent-decoding leaves '+' alone: inputs such as `{{7+7}}` must stay intact.
+inline std::string decode_line(const std::string& raw) { return decode_line(raw, Plus::kLiteral); }
 
 struct Line {
   std::string raw;
@@ -109,11 +63,9 @@ struct Line {
 
 // Reads a corpus file; returns false if it cannot be opened. Empty lines are skipped.
 inline bool read_corpus(const std::string& path, std::vector<Line>& out) {
-  std::ifstream f(path);
-  if (!f) return false;
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.empty()) continue;
+  std::vector<std::string> lines;
+  if (!read_lines(path, lines)) return false;
+  for (const std::string& line : lines) {
     std::string d = decode_line(line);
     std::string e = entity_decode(d);
     out.push_back({line, std::move(d), std::move(e)});

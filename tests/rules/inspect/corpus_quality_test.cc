@@ -3,53 +3,28 @@
 // mode); raise them when detectors improve.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
+#include <vector>
 
 #include "rules/inspect/engine.h"
+#include "tests/support/corpus/corpus.h"
 
 namespace portcullis::rules {
 namespace {
 
-std::string corpus_dir() {
-  if (const char* env = std::getenv("PORTCULLIS_CORPUS"); env != nullptr && *env != '\0')
-    return env;
-  for (std::string c : {std::string(PORTCULLIS_SOURCE_DIR) + "/../shared/corpus",
-                        std::string("/work/shared/corpus")}) {
-    if (std::filesystem::is_directory(c)) return c;
-  }
-  return "";
-}
-
-std::string unescape(const std::string& line) {
-  std::string out;
-  for (size_t i = 0; i < line.size(); ++i) {
-    if (line[i] == '\\' && i + 1 < line.size() &&
-        (line[i + 1] == 'r' || line[i + 1] == 'n' || line[i + 1] == '0')) {
-      out += line[i + 1] == 'r' ? '\r' : line[i + 1] == 'n' ? '\n' : '\0';
-      ++i;
-    } else {
-      out += line[i];
-    }
-  }
-  return out;
-}
+using corpus::corpus_dir;
 
 // Percentage of lines of one corpus file on which any detector fires.
 double rate(const std::string& file) {
-  std::ifstream in(corpus_dir() + "/" + file, std::ios::binary);
-  EXPECT_TRUE(in.is_open()) << file;
+  std::vector<std::string> lines;
+  EXPECT_TRUE(corpus::read_lines(corpus_dir() + "/" + file, lines)) << file;
   InspectionEngine engine;
   InputFindings f;
   InspectOptions o;
-  std::string line;
   size_t n = 0, hit = 0;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
+  for (const std::string& line : lines) {
     ++n;
-    if (engine.inspect_query_value(unescape(line), o, f) > 0) ++hit;
+    if (engine.inspect_query_value(corpus::unescape(line), o, f) > 0) ++hit;
   }
   return n == 0 ? 0 : 100.0 * hit / n;
 }

@@ -5,27 +5,16 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "rules/decode/decoder.h"
 #include "rules/inspect/engine.h"
+#include "tests/support/corpus/corpus.h"
 
 namespace portcullis::rules {
 namespace {
-
-std::string corpus_dir() {
-  if (const char* env = std::getenv("PORTCULLIS_CORPUS"); env != nullptr && *env != '\0')
-    return env;
-  for (std::string c : {std::string(PORTCULLIS_SOURCE_DIR) + "/../shared/corpus",
-                        std::string("/work/shared/corpus")}) {
-    if (std::filesystem::is_directory(c)) return c;
-  }
-  return "";
-}
 
 std::string describe(const Finding& f) {
   return std::string(detector_name(f.detector)) + "/" + std::string(f.context) + "/" +
@@ -63,7 +52,7 @@ TEST(Prefilter, KeepsDetectorsThatNeedTheirBytes) {
 
 // Whole corpus: engine (prefilter + memo) == every detector run directly on the decoded text.
 TEST(Prefilter, CorpusFindingsIdenticalWithAndWithoutPrefilter) {
-  const std::string dir = corpus_dir();
+  const std::string dir = corpus::corpus_dir();
   if (dir.empty()) GTEST_SKIP() << "corpus not found (set PORTCULLIS_CORPUS)";
   InspectionEngine engine;
   InspectionEngine reference_engine;
@@ -75,10 +64,9 @@ TEST(Prefilter, CorpusFindingsIdenticalWithAndWithoutPrefilter) {
   size_t lines = 0, skipped_runs = 0, runs = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
     if (!entry.is_regular_file() || entry.path().extension() != ".txt") continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty()) continue;
+    std::vector<std::string> file_lines;
+    corpus::read_lines(entry.path().string(), file_lines);
+    for (const std::string& line : file_lines) {
       ++lines;
       if (lines % 50 == 0) engine.begin_request();  // memo hits within a "request" too
       engine.inspect_query_value(line, on, got);

@@ -3,48 +3,18 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "rules/decode/decoder.h"
+#include "tests/support/corpus/case_file.h"
 
 namespace portcullis::rules {
 namespace {
 
-struct Case {
-  int line;
-  std::string expected;
-  std::string input;
-};
-
-std::string unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size() &&
-        std::string("rn0t").find(s[i + 1]) != std::string::npos) {
-      char n = s[++i];
-      out.push_back(n == 'r' ? '\r' : n == 'n' ? '\n' : n == 't' ? '\t' : '\0');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::vector<Case> load(const std::string& file) {
-  std::vector<Case> cases;
-  std::ifstream in(file);
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    size_t tab = line.find('\t');
-    if (tab == std::string::npos) continue;
-    cases.push_back({n, line.substr(0, tab), unescape(line.substr(tab + 1))});
-  }
-  return cases;
+// \r \n \0 \t are written escaped in the case file.
+std::vector<corpus::Case> load(const std::string& file) {
+  return corpus::read_case_file(file, "rn0t").cases;
 }
 
 TEST(PathDetector, DataDrivenCases) {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "rules/sqli/sqli_detector.h"
-#include "tests/rules/sqli/sqli_corpus.h"
+#include "tests/support/corpus/corpus.h"
 
 namespace portcullis::rules {
 namespace {
@@ -17,7 +17,10 @@ const std::string kCorpus = PORTCULLIS_SOURCE_DIR "/../shared/corpus/";
 // Percentage of lines flagged; -1 when the file is missing.
 double flagged_percent(const std::string& file) {
   std::vector<std::string> inputs;
-  if (!testing::read_corpus(kCorpus + file, inputs) || inputs.empty()) return -1;
+  // Form-decoded ('+' is a space unless the line holds a raw space), as the proxy does.
+  if (!corpus::read_decoded(kCorpus + file, corpus::Plus::kSpaceUnlessRawSpace, inputs) ||
+      inputs.empty())
+    return -1;
   size_t n = 0;
   for (const std::string& in : inputs) n += detect_sqli(in).has_value();
   return 100.0 * static_cast<double>(n) / static_cast<double>(inputs.size());

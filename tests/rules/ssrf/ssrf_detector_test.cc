@@ -4,55 +4,23 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <string>
 #include <vector>
+
+#include "tests/support/corpus/case_file.h"
 
 namespace portcullis::rules {
 namespace {
 
-struct Case {
-  int line;
-  std::string expected;
-  std::string input;
-};
-
-std::string unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) {
-      char c = s[i + 1];
-      char r = c == 'n' ? '\n' : c == 'r' ? '\r' : c == '0' ? '\0' : c == '\\' ? '\\' : 0;
-      if (r != 0 || c == '0') {
-        out.push_back(r);
-        ++i;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
-}
-
-std::vector<Case> load(const std::string& path) {
-  std::vector<Case> cases;
-  std::ifstream in(path);
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty() || line[0] == '#') continue;
-    size_t tab = line.find('\t');
-    if (tab == std::string::npos) continue;
-    cases.push_back({n, line.substr(0, tab), unescape(line.substr(tab + 1))});
-  }
-  return cases;
+// \r \n \0 and \\ are written escaped in the case file.
+std::vector<corpus::Case> load(const std::string& path) {
+  return corpus::read_case_file(path, "rn0\\").cases;
 }
 
 TEST(SsrfDetector, DataDrivenCases) {
   auto cases = load(PORTCULLIS_SOURCE_DIR "/tests/rules/ssrf/ssrf_cases.tsv");
   ASSERT_GT(cases.size(), 150u);
-  for (const Case& c : cases) {
+  for (const corpus::Case& c : cases) {
     auto f = detect_ssrf(c.input);
     std::string got = f ? "ssrf" : "none";
     EXPECT_EQ(got, c.expected) << "ssrf_cases.tsv:" << c.line << " input: " << c.input

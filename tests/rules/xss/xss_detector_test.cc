@@ -3,39 +3,22 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <string>
+
+#include "tests/support/corpus/case_file.h"
 
 namespace portcullis::rules {
 namespace {
 
-std::string unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) {
-      char n = s[i + 1];
-      if (n == 'r' || n == 'n' || n == '0' || n == 't') {
-        out += n == 'r' ? '\r' : n == 'n' ? '\n' : n == 't' ? '\t' : '\0';
-        ++i;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
-
 TEST(XssDetector, DataDrivenCases) {
-  std::ifstream f(PORTCULLIS_SOURCE_DIR "/tests/rules/xss/xss_cases.txt");
-  ASSERT_TRUE(f) << "missing xss_cases.txt";
-  std::string line;
+  corpus::CaseFile f =
+      corpus::read_case_file(PORTCULLIS_SOURCE_DIR "/tests/rules/xss/xss_cases.txt", "rn0t");
+  ASSERT_TRUE(f.opened) << "missing xss_cases.txt";
+  ASSERT_TRUE(f.untabbed.empty()) << f.untabbed.front();
   int cases = 0;
-  while (std::getline(f, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    size_t tab = line.find('\t');
-    ASSERT_NE(tab, std::string::npos) << line;
-    std::string expect = line.substr(0, tab);
-    std::string input = unescape(line.substr(tab + 1));
+  for (const corpus::Case& c : f.cases) {
+    const std::string& expect = c.expected;
+    const std::string& input = c.input;
     auto got = detect_xss(input);
     if (expect == "none") {
       EXPECT_FALSE(got.has_value())
