@@ -104,7 +104,10 @@ exec chroot --userspec=portcullis:portcullis "$R" /usr/local/bin/portcullis
 '
 for d in null zero urandom random; do : >"$rootfs/dev/$d"; done
 readonly_root=yes
-if ! unshare --mount true 2>/dev/null; then
+# Read-only bind mounts need a private mount namespace (CAP_SYS_ADMIN); probe the exact steps.
+mkdir -p "$work/probe"
+if ! unshare --mount sh -c "mount --make-rprivate / && mount --bind '$work/probe' '$work/probe' &&
+    mount -o remount,bind,ro '$work/probe'" 2>/dev/null; then
   readonly_root=no
   echo "note: unshare --mount not permitted here; running without the read-only bind mount"
   run_script='exec chroot --userspec=portcullis:portcullis "$R" /usr/local/bin/portcullis'
