@@ -33,22 +33,36 @@ class ShippedRules : public ::testing::Test {
   RuleEvaluator ev_;
 };
 
-TEST_F(ShippedRules, Paths) {
-  EXPECT_EQ(Eval("path", "/.git/config"), "vcs-metadata-path");
-  EXPECT_EQ(Eval("path", "/app/.GIT/HEAD"), "vcs-metadata-path");
-  EXPECT_EQ(Eval("path", "/%2egit/index"), "vcs-metadata-path");
-  EXPECT_EQ(Eval("path", "/static/../.svn/entries"), "vcs-metadata-path");
-  EXPECT_EQ(Eval("path", "/.hg"), "vcs-metadata-path");
-  EXPECT_EQ(Eval("path", "/.env"), "dotenv-path");
-  EXPECT_EQ(Eval("path", "/api/.env.production"), "dotenv-path");
-  EXPECT_EQ(Eval("path", "/.well-known/acme-challenge/LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0"),
-            "allow-acme-challenge");
-  // Benign look-alikes.
-  for (const char* p :
-       {"/", "/blog/how-to-use-.gitignore", "/docs/git/intro", "/.gitignore-tips", "/environment",
-        "/.envoy/config", "/static/app.env.js", "/github/x", "/.well-known/security.txt"}) {
+TEST_F(ShippedRules, DiagnosticEndpoints) {
+  for (const char* p : {"/actuator/env", "/actuator/heapdump", "/api/actuator/env/spring.x",
+                        "/manage/jolokia/exec", "/%61ctuator/ENV", "/static/../actuator/threaddump",
+                        "/server-status", "/server-info/", "/jolokia/read/x"}) {
+    EXPECT_EQ(Eval("path", p), "diagnostic-endpoint") << p;
+  }
+  for (const char* p : {"/", "/actuator/health", "/actuator", "/docs/actuator/env-guide",
+                        "/blog/server-status-page", "/a/b/actuator/env", "/environment"}) {
     EXPECT_EQ(Eval("path", p), "-") << p;
   }
+}
+
+TEST_F(ShippedRules, AcmeChallengeIsAllowed) {
+  EXPECT_EQ(Eval("path", "/.well-known/acme-challenge/LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0"),
+            "allow-acme-challenge");
+  EXPECT_EQ(Eval("path", "/.well-known/acme-challenge/short"), "-");
+}
+
+TEST_F(ShippedRules, Log4jLookupsInAnyHeader) {
+  for (const char* v : {"${jndi:ldap://x.example/a}", "${${lower:j}ndi:ldap://x/a}",
+                        "${${::-j}${::-n}${::-d}${::-i}:rmi://x/a}", "%24%7Bjndi:dns://x%7D",
+                        "${ JNDI:ldap://x/a}", "${jn${lower:d}i:ldap://x}"}) {
+    EXPECT_EQ(Eval("header:x-api-version", v), "log4j-lookup-in-header") << v;
+  }
+  for (const char* v : {"Mozilla/5.0 (X11; Linux x86_64)", "price ${5}", "${HOME}/bin",
+                        "{\"a\":\"${b}\"}", "jndi is a java api"}) {
+    EXPECT_EQ(Eval("header:user-agent", v), "-") << v;
+  }
+  // Headers only: the same text in a query is the inspection stage's business.
+  EXPECT_EQ(Eval("query:q", "${jndi:ldap://x/a}"), "-");
 }
 
 TEST_F(ShippedRules, UnionSelectInHeaders) {
@@ -58,7 +72,6 @@ TEST_F(ShippedRules, UnionSelectInHeaders) {
             "-,sql-union-select-in-header");
   EXPECT_EQ(Eval("header:referer", "https://example.com/?q=european+union+selection"), "-");
   EXPECT_EQ(Eval("header:user-agent", "Mozilla/5.0 (X11; Linux x86_64)"), "-");
-  // Only headers: the same text in a query is the inspection stage's business.
   EXPECT_EQ(Eval("query:q", "1 UNION SELECT 2"), "-");
 }
 
