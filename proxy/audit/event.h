@@ -6,22 +6,13 @@
 #include <cstring>
 #include <string_view>
 
+#include "rules/base/fixed_string.h"
+
 namespace portcullis::audit {
 
 // Bounded inline string: longer input is truncated (and marked with `truncated`).
 template <size_t N>
-struct FixedStr {
-  char buf[N] = {};
-  uint16_t len = 0;
-  bool truncated = false;
-  void set(std::string_view s) {
-    len = static_cast<uint16_t>(s.size() < N ? s.size() : N);
-    truncated = s.size() > N;
-    if (len != 0) std::memcpy(buf, s.data(), len);
-  }
-  std::string_view view() const { return {buf, len}; }
-  bool empty() const { return len == 0; }
-};
+using FixedStr = FixedString<N>;
 
 // Incident classification (docs/audit-events.md "Priorities"). kP4 marks access events.
 enum class Priority : uint8_t { kP0 = 0, kP1 = 1, kP2 = 2, kP3 = 3, kP4 = 4 };

@@ -10,22 +10,13 @@
 #include <string_view>
 
 #include "proxy/http/request_parser.h"
+#include "rules/base/fixed_string.h"
 
 namespace portcullis::pipeline {
 
 struct RequestSummary {
   template <size_t N>
-  struct Text {
-    char buf[N] = {};
-    uint16_t len = 0;
-    bool truncated = false;
-    void set(std::string_view s) {
-      len = static_cast<uint16_t>(s.size() < N ? s.size() : N);
-      truncated = s.size() > N;
-      if (len != 0) std::memcpy(buf, s.data(), len);
-    }
-    std::string_view view() const { return {buf, len}; }
-  };
+  using Text = FixedString<N>;  // truncates at N bytes and says so
   bool captured = false;
   Text<16> method;
   Text<256> path;
