@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "proxy/config/inspection_config.h"
@@ -116,8 +117,32 @@ struct RequestLimitsStageConfig {
   bool operator==(const RequestLimitsStageConfig&) const = default;
 };
 
+// yaml: stages: { response_headers: {...} } — security headers on responses (response phase).
+struct ResponseHeadersStageConfig {
+  using HeaderList = std::vector<std::pair<std::string, std::string>>;  // name, value
+  StageMode mode = StageMode::kEnforce;
+  // Added when the origin did not send the header itself (or always, with override_origin).
+  HeaderList headers{{"Strict-Transport-Security", "max-age=31536000; includeSubDomains"},
+                     {"X-Content-Type-Options", "nosniff"},
+                     {"X-Frame-Options", "SAMEORIGIN"},
+                     {"Referrer-Policy", "strict-origin-when-cross-origin"},
+                     {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"}};
+  bool override_origin = false;
+  std::vector<std::string> remove{"server", "x-powered-by"};  // lowercase; dropped from responses
+  bool replace_5xx_body = false;  // origin 5xx bodies replaced by a neutral page with the request id
+  struct Route {
+    std::string path;    // glob on the URL path, e.g. "/embed/*"
+    HeaderList headers;  // per-route values; an empty value means "do not add this header"
+    std::optional<bool> replace_5xx_body;
+    bool operator==(const Route&) const = default;
+  };
+  std::vector<Route> routes;  // first match wins
+  bool operator==(const ResponseHeadersStageConfig&) const = default;
+};
+
 struct StagesConfig {
   RequestLimitsStageConfig request_limits;
+  ResponseHeadersStageConfig response_headers;
   bool operator==(const StagesConfig&) const = default;
 };
 

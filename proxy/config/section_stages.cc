@@ -1,6 +1,8 @@
 // stages: per-stage settings of the inspection pipeline. Like the root, `stages` is a table of
 // stage name -> parse function, so a new stage is one function and one row.
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <array>
 
 #include "proxy/config/sections.h"
@@ -51,11 +53,97 @@ void parse_request_limits(const Entry& e, Reader& r, Config& out) {
   });
 }
 
+// A header name must be a token (RFC 9110 5.1); a value has no CR, LF or NUL.
+bool valid_header_name(std::string_view n) {
+  if (n.empty()) return false;
+  for (char c : n) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$%&'*+-.^_`|~", c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void parse_header_map(const Entry& e, Reader& r, ResponseHeadersStageConfig::HeaderList& out) {
+  if (!e.value.IsMap()) {
+    r.error_in(e, "expected a map of header name: value");
+    return;
+  }
+  out.clear();
+  for (auto it = e.value.begin(); it != e.value.end(); ++it) {
+    std::string name = it->first.Scalar();
+    std::string value = it->second.IsNull() ? "" : it->second.Scalar();
+    if (!valid_header_name(name)) {
+      r.error_in(e, "invalid header name '" + name + "'");
+      continue;
+    }
+    if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+      r.error_in(e, "header '" + name + "': value must not contain CR, LF or NUL");
+      continue;
+    }
+    out.emplace_back(std::move(name), std::move(value));
+  }
+}
+
+void parse_response_headers(const Entry& e, Reader& r, Config& out) {
+  ResponseHeadersStageConfig& s = out.stages.response_headers;
+  static constexpr std::array<std::string_view, 6> kKeys{"mode",   "headers",          "override",
+                                                         "remove", "replace_5xx_body", "routes"};
+  r.for_each_key(e, "stages.response_headers", kKeys, [&](std::string_view key, const Entry& kv) {
+    if (key == "mode") {
+      r.read(kv, "enforce, monitor or off", parse_stage_mode, &s.mode);
+    } else if (key == "headers") {
+      parse_header_map(kv, r, s.headers);
+    } else if (key == "override") {
+      r.read(kv, "true or false", parse_bool, &s.override_origin);
+    } else if (key == "remove") {
+      s.remove.clear();
+      r.for_each_item(kv, /*scalar_is_list=*/true, [&](const Entry& item) {
+        auto name = r.scalar(item, "a header name");
+        if (!name) return;
+        if (!valid_header_name(*name)) {
+          r.error_in(item, "invalid header name '" + *name + "'");
+          return;
+        }
+        std::string lower = *name;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        s.remove.push_back(std::move(lower));
+      });
+    } else if (key == "replace_5xx_body") {
+      r.read(kv, "true or false", parse_bool, &s.replace_5xx_body);
+    } else if (key == "routes") {
+      s.routes.clear();
+      r.for_each_item(kv, /*scalar_is_list=*/false, [&](const Entry& item) {
+        ResponseHeadersStageConfig::Route route;
+        static constexpr std::array<std::string_view, 3> kRouteKeys{"path", "headers",
+                                                                     "replace_5xx_body"};
+        r.for_each_key(item, "response_headers.routes", kRouteKeys,
+                       [&](std::string_view k, const Entry& v) {
+                         if (k == "path") {
+                           if (auto p = r.scalar(v, "a path glob")) route.path = *p;
+                         } else if (k == "headers") {
+                           parse_header_map(v, r, route.headers);
+                         } else if (k == "replace_5xx_body") {
+                           bool b = false;
+                           if (r.read(v, "true or false", parse_bool, &b)) route.replace_5xx_body = b;
+                         }
+                       });
+        if (route.path.empty() || route.path[0] != '/') {
+          r.error_in(item, "a route needs a 'path' starting with '/'");
+          return;
+        }
+        s.routes.push_back(std::move(route));
+      });
+    }
+  });
+}
+
 struct Stage {
   std::string_view name;
   SectionParser parse;
 };
-constexpr std::array<Stage, 1> kStages{{{"request_limits", parse_request_limits}}};
+constexpr std::array<Stage, 2> kStages{{{"request_limits", parse_request_limits},
+                                        {"response_headers", parse_response_headers}}};
 
 // A stage limit above the global limit can never trigger (the HTTP parser rejects first), which
 // almost always means the operator expects a protection that is not there: an error when set

@@ -2,6 +2,7 @@
 
 #include "proxy/audit/audit_stage.h"
 #include "proxy/pipeline/request_limits_stage.h"
+#include "proxy/pipeline/response_headers_stage.h"
 #include "proxy/stages/access_lists/access_lists_stage.h"
 #include "proxy/stages/custom_rules/custom_rules_stage.h"
 #include "proxy/stages/inspection/inspection_stage.h"
@@ -70,6 +71,14 @@ Verdict Pipeline::on_body_chunk(RequestContext& ctx, std::string_view chunk, boo
   return Verdict::Continue();
 }
 
+void Pipeline::on_response_head(const RequestContext& ctx, uint16_t status,
+                                ResponseEdits& edits) const {
+  for (const Entry& e : entries_) {
+    // Monitor mode has no meaning for edits (nothing is blocked): only off skips the stage.
+    if (e.mode != config::StageMode::kOff) e.stage->on_response_head(ctx, status, edits);
+  }
+}
+
 void Pipeline::on_complete(const RequestContext& ctx) const {
   for (const Entry& e : entries_) {
     if (e.mode != config::StageMode::kOff) e.stage->on_complete(ctx);
@@ -108,6 +117,8 @@ Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg,
     if (!custom.ok()) return custom.error();
     entries.push_back({std::move(custom).value(), cfg.custom_rules.mode});
   }
+  entries.push_back({std::make_unique<ResponseHeadersStage>(cfg.stages.response_headers),
+                     cfg.stages.response_headers.mode});
   // Audit last: it records what the stages before it decided (on_complete runs for every request).
   if (services.auditor != nullptr) {
     entries.push_back({std::make_unique<audit::AuditStage>(*services.auditor),

@@ -34,6 +34,7 @@ class Pipeline {
   // The largest wants_body() of the active stages (0: nobody inspects the body).
   uint64_t wants_body(const RequestContext& ctx) const;
   Verdict on_body_chunk(RequestContext& ctx, std::string_view chunk, bool last) const;
+  void on_response_head(const RequestContext& ctx, uint16_t status, ResponseEdits& edits) const;
   void on_complete(const RequestContext& ctx) const;
 
   size_t size() const { return entries_.size(); }

@@ -13,6 +13,7 @@
 
 #include "proxy/config/config.h"
 #include "proxy/pipeline/request_context.h"
+#include "proxy/pipeline/response_edits.h"
 #include "proxy/pipeline/verdict.h"
 
 namespace portcullis::pipeline {
@@ -27,6 +28,9 @@ class Stage {
   virtual Verdict on_body_chunk(RequestContext& ctx, std::string_view chunk, bool last) const {
     return Verdict::Continue();
   }
+  // Response phase: request edits to the origin's response head (never blocks).
+  virtual void on_response_head(const RequestContext& ctx, uint16_t status,
+                                ResponseEdits& edits) const {}
   virtual void on_complete(const RequestContext& ctx) const {}
 };
 

@@ -793,6 +793,22 @@ bool Connection::process_response_head() {
     return true;
   }
   resp_status_ = head.status;
+  pipeline::ResponseEdits edits;
+  runtime_->pipeline->on_response_head(rs_->ctx, head.status, edits);
+  if (edits.replace_5xx_body) {
+    // Never let an origin error page (stack traces, versions) reach the client: a neutral page
+    // with the request id instead. The origin connection is not reused: its body is unread.
+    evbuffer_drain(in, head.head_bytes);
+    release_upstream(false);
+    char body[160];
+    int len = std::snprintf(body, sizeof(body),
+                            "The server could not complete the request. Request id: %.*s\n",
+                            static_cast<int>(rs_->ctx.request_id.size()),
+                            rs_->ctx.request_id.data());
+    send_local_response(head.status, std::string_view(body, static_cast<size_t>(len)),
+                        !req_body_done_);
+    return false;
+  }
   resp_framing_ = head.framing;
   resp_keep_alive_ = head.keep_alive;
   resp_remaining_ = head.framing == http::BodyFraming::kContentLength ? head.content_length : 0;
@@ -806,6 +822,7 @@ bool Connection::process_response_head() {
   if (!req_body_done_) client_keep_alive_ = false;  // the origin answered before the body ended
   ForwardResponseInfo info;
   info.request_id = rs_->ctx.request_id;
+  info.edits = &edits;
   info.chunked_to_client = resp_chunk_to_client_;
   info.close = !client_keep_alive_ || close_after_response_;
   serialize_response_head(head, info, scratch);

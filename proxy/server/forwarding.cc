@@ -37,6 +37,24 @@ bool has_connection_header(const http::Header* headers, uint32_t n) {
   return false;
 }
 
+bool has_header(const http::ResponseHead& h, std::string_view name) {
+  for (uint32_t i = 0; i < h.num_headers; ++i) {
+    if (http::iequals(h.headers[i].name, name)) return true;
+  }
+  return false;
+}
+
+// Removed by a response stage, or replaced by one of its overriding additions.
+bool edited_away(const pipeline::ResponseEdits& e, std::string_view name) {
+  for (size_t i = 0; i < e.num_remove; ++i) {
+    if (http::iequals(name, e.remove[i])) return true;
+  }
+  for (size_t i = 0; i < e.num_add; ++i) {
+    if (e.add[i].override_origin && http::iequals(name, e.add[i].name)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool is_hop_by_hop(std::string_view name) {
@@ -137,7 +155,16 @@ void serialize_response_head(const http::ResponseHead& h, const ForwardResponseI
     if (is_hop_by_hop(hd.name)) continue;
     if (http::iequals(hd.name, "x-request-id")) continue;
     if (check_connection && named_in_connection(h.headers, h.num_headers, hd.name)) continue;
+    if (info.edits != nullptr && edited_away(*info.edits, hd.name)) continue;
     append_header(out, hd.name, hd.value);
+  }
+  if (info.edits != nullptr) {
+    for (size_t i = 0; i < info.edits->num_add; ++i) {
+      const auto& a = info.edits->add[i];
+      // The origin's own value wins unless the stage overrides it.
+      if (!a.override_origin && has_header(h, a.name)) continue;
+      append_header(out, a.name, a.value);
+    }
   }
   if (!info.request_id.empty()) append_header(out, "X-Request-Id", info.request_id);
   if (!is_101 && h.status >= 200) {

@@ -8,6 +8,7 @@
 
 #include "proxy/http/request_parser.h"
 #include "proxy/http/response_parser.h"
+#include "proxy/pipeline/response_edits.h"
 
 namespace portcullis::server {
 
@@ -34,6 +35,7 @@ void serialize_request_head(const http::RequestHead& h, const ForwardRequestInfo
 
 struct ForwardResponseInfo {
   std::string_view request_id;
+  const pipeline::ResponseEdits* edits = nullptr;  // response-phase stages (security headers)
   bool chunked_to_client = false;  // the proxy frames the body with chunked encoding
   bool close = false;              // the proxy closes the client connection after this response
 };

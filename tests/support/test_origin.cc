@@ -232,6 +232,11 @@ void TestOrigin::HandleConnection(int fd) {
           n -= k;
         }
         resp.clear();
+      } else if (path == "/powered") {
+        // A chatty origin: stack-revealing headers and its own framing policy.
+        resp =
+            "HTTP/1.1 200 OK\r\nServer: Apache/2.4.1 (Unix)\r\nX-Powered-By: PHP/5.4.0\r\n"
+            "X-Frame-Options: DENY\r\nContent-Length: 2\r\n\r\nok";
       } else if (path == "/early-hints") {
         resp =
             "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"

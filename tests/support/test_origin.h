@@ -10,6 +10,7 @@
 //   /bytes/N         respond with N bytes of 'x' (Content-Length)
 //   /drop            close the connection without responding
 //   /early-hints     send "103 Early Hints" before the 200
+//   /powered         200 with Server, X-Powered-By and X-Frame-Options: DENY
 //   Upgrade: websocket on any path: answer 101 and echo every byte back (tunnel test)
 //   anything else    200 with a text echo: the request line, every header line as received, an empty
 //                    line, then the body as received (after de-chunking)
