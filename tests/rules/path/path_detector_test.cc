@@ -12,13 +12,11 @@
 namespace portcullis::rules {
 namespace {
 
-// \r \n \0 \t are written escaped in the case file.
-std::vector<corpus::Case> load(const std::string& file) {
-  return corpus::read_case_file(file, "rn0t").cases;
-}
-
 TEST(PathDetector, DataDrivenCases) {
-  auto cases = load(PORTCULLIS_SOURCE_DIR "/tests/rules/path/path_cases.txt");
+  // Inputs are written with \r \n \0 \t escaped.
+  auto cases =
+      corpus::read_case_file(PORTCULLIS_SOURCE_DIR "/tests/rules/path/path_cases.txt", "rn0t")
+          .cases;
   ASSERT_GT(cases.size(), 40u);
   Decoder decoder;
   DecodeOptions opts;

@@ -12,13 +12,11 @@
 namespace portcullis::rules {
 namespace {
 
-// \r \n \0 and \\ are written escaped in the case file.
-std::vector<corpus::Case> load(const std::string& path) {
-  return corpus::read_case_file(path, "rn0\\").cases;
-}
-
 TEST(SsrfDetector, DataDrivenCases) {
-  auto cases = load(PORTCULLIS_SOURCE_DIR "/tests/rules/ssrf/ssrf_cases.tsv");
+  // Inputs are written with \r \n \0 and \\ escaped.
+  auto cases =
+      corpus::read_case_file(PORTCULLIS_SOURCE_DIR "/tests/rules/ssrf/ssrf_cases.tsv", "rn0\\")
+          .cases;
   ASSERT_GT(cases.size(), 150u);
   for (const corpus::Case& c : cases) {
     auto f = detect_ssrf(c.input);
