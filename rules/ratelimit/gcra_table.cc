@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include "rules/ratelimit/gcra_table.h"
 
 #include <bit>
@@ -37,7 +38,8 @@ GcraTable::GcraTable(size_t capacity, size_t lock_stripes) {
   size_t stripes = std::bit_ceil(lock_stripes == 0 ? size_t{256} : lock_stripes);
   if (stripes > sets_) stripes = std::bit_floor(sets_);
   stripe_mask_ = stripes - 1;
-  entries_ = std::make_unique<Entry[]>(sets_ * kWays);  // value-initialised: all empty
+  entries_.reset(static_cast<Entry*>(std::calloc(sets_ * kWays, sizeof(Entry))));
+  if (!entries_) std::abort();  // start-up only: no table, no rate limiting
   stripes_ = std::make_unique<Stripe[]>(stripes);
 }
 

@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include "proxy/stages/rate_limit/auto_block_table.h"
 
 #include <bit>
@@ -35,7 +36,8 @@ AutoBlockTable::AutoBlockTable(size_t capacity) {
   sets_ = sets < 1 ? 1 : sets;
   size_t stripes = std::bit_floor(sets_ < 256 ? sets_ : size_t{256});
   stripe_mask_ = stripes - 1;
-  entries_ = std::make_unique<Entry[]>(sets_ * kWays);
+  entries_.reset(static_cast<Entry*>(std::calloc(sets_ * kWays, sizeof(Entry))));
+  if (!entries_) std::abort();  // start-up only: no table, no rate limiting
   stripes_ = std::make_unique<Stripe[]>(stripes);
 }
 
