@@ -67,8 +67,18 @@ uint8_t input_kind_of(std::string_view loc) {
 
 bool CompiledRule::reads(std::string_view location) const {
   if ((kinds & input_kind_of(location)) == 0) return false;
-  for (const std::string& g : inputs) {
-    if (glob_match(g, location)) return true;
+  for (const Selector& s : selectors) {
+    switch (s.kind) {
+      case Selector::Kind::kExact:
+        if (location == s.text) return true;
+        break;
+      case Selector::Kind::kPrefix:
+        if (location.starts_with(s.text)) return true;
+        break;
+      case Selector::Kind::kGlob:
+        if (glob_match(s.text, location)) return true;
+        break;
+    }
   }
   return false;
 }
@@ -129,6 +139,14 @@ Result<std::shared_ptr<const RuleSet>> RuleSet::build(std::vector<RuleSpec> spec
     r->line = s.line;
     r->inputs = std::move(s.inputs);
     for (const std::string& g : r->inputs) {
+      const size_t star = g.find('*');
+      if (star == std::string::npos) {
+        r->selectors.push_back({CompiledRule::Selector::Kind::kExact, g});
+      } else if (star == g.size() - 1) {
+        r->selectors.push_back({CompiledRule::Selector::Kind::kPrefix, g.substr(0, star)});
+      } else {
+        r->selectors.push_back({CompiledRule::Selector::Kind::kGlob, g});
+      }
       r->kinds |= kinds_of_glob(g);
       if (g == "*" || g.starts_with("header:")) {
         std::string_view name = g == "*" ? std::string_view("*") : std::string_view(g).substr(7);

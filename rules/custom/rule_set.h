@@ -55,8 +55,15 @@ struct CompiledRule {
   std::string file;
   uint32_t line = 0;
   std::vector<std::string> inputs;  // location globs
-  uint8_t kinds = 0;                // InputKind bits the globs can match
-  uint16_t chain = 0;               // index into RuleSet::chains()
+  // The globs pre-classified: most are "query:*" (a prefix) or "query:id" (exact), which need no
+  // glob matcher on the per-input path.
+  struct Selector {
+    enum class Kind : uint8_t { kExact, kPrefix, kGlob } kind;
+    std::string text;  // the whole glob, or the prefix before the trailing '*'
+  };
+  std::vector<Selector> selectors;
+  uint8_t kinds = 0;   // InputKind bits the globs can match
+  uint16_t chain = 0;  // index into RuleSet::chains()
   ::pcre2_real_code_8* code = nullptr;
   mutable std::atomic<uint64_t> matches{0};
   mutable std::atomic<uint64_t> limit_hits{0};

@@ -59,10 +59,24 @@ void normalize_path(std::string_view in, std::string* out) {
   }
 }
 
+// Byte-wise filters write through a pointer into a buffer sized for the worst case (output never
+// exceeds input), then trim: no per-byte capacity checks on the hot path.
+template <typename Filter>
+void filter_bytes(std::string_view in, std::string* out, Filter&& f) {
+  const size_t base = out->size();
+  out->resize(base + in.size());
+  char* w = out->data() + base;
+  char* const start = w;
+  f(in, w);
+  out->resize(base + static_cast<size_t>(w - start));
+}
+
 void apply_one(Transform t, std::string_view in, bool plus_as_space, std::string* out) {
   switch (t) {
     case Transform::kLowercase:
-      for (char c : in) out->push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+      filter_bytes(in, out, [](std::string_view s, char*& w) {
+        for (char c : s) *w++ = c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+      });
       return;
     case Transform::kUrlDecode:
       percent_decode_once(in, plus_as_space, out);
@@ -73,28 +87,33 @@ void apply_one(Transform t, std::string_view in, bool plus_as_space, std::string
     case Transform::kJsonUnescape:
       json_unescape_once(in, out);
       return;
-    case Transform::kCompressWhitespace: {
-      bool in_space = false;
-      for (char c : in) {
-        if (is_space(c)) {
-          if (!in_space) out->push_back(' ');
-          in_space = true;
-        } else {
-          out->push_back(c);
-          in_space = false;
+    case Transform::kCompressWhitespace:
+      filter_bytes(in, out, [](std::string_view s, char*& w) {
+        bool in_space = false;
+        for (char c : s) {
+          if (is_space(c)) {
+            if (!in_space) *w++ = ' ';
+            in_space = true;
+          } else {
+            *w++ = c;
+            in_space = false;
+          }
         }
-      }
+      });
       return;
-    }
     case Transform::kRemoveWhitespace:
-      for (char c : in) {
-        if (!is_space(c)) out->push_back(c);
-      }
+      filter_bytes(in, out, [](std::string_view s, char*& w) {
+        for (char c : s) {
+          if (!is_space(c)) *w++ = c;
+        }
+      });
       return;
     case Transform::kRemoveNulls:
-      for (char c : in) {
-        if (c != '\0') out->push_back(c);
-      }
+      filter_bytes(in, out, [](std::string_view s, char*& w) {
+        for (char c : s) {
+          if (c != '\0') *w++ = c;
+        }
+      });
       return;
     case Transform::kTrim: {
       size_t b = 0, e = in.size();
