@@ -29,6 +29,7 @@ struct HeaderWriter {
     size_t need = a.size() + b.size() + c.size();
     if (*len + need > cap) return;
     for (std::string_view s : {a, b, c}) {
+      if (s.empty()) continue;  // memcpy from a null data() is UB even for 0 bytes
       std::memcpy(buf + *len, s.data(), s.size());
       *len = static_cast<uint16_t>(*len + s.size());
     }
