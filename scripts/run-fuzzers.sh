@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target found in BUILD_DIR for SECONDS each, on its seed corpus
-# (tests/fuzz/<name>/corpus when present). Fails on the first crash, leak or timeout.
+# Runs every libFuzzer target of a fuzz build (listed in BUILD_DIR/fuzz_targets.txt by CMake,
+# with its seed corpus folder) for SECONDS each. Fails on the first crash, leak or timeout.
 set -euo pipefail
 build="${1:?build dir}"
-seconds="${2:-20}"
-root="$(cd "$(dirname "$0")/.." && pwd)"
+seconds="${2:-10}"
+list="$build/fuzz_targets.txt"
+[ -f "$list" ] || { echo "fuzz: no $list (configure with -DPORTCULLIS_FUZZ=ON)" >&2; exit 1; }
 count=0
-while IFS= read -r bin; do
-  name=$(basename "$bin")
-  dir=$(dirname "$bin")
-  rel=${dir#"$build"/}
-  seeds="$root/$rel/corpus"
+while read -r name seeds; do
+  bin="$build/fuzz/$name"
+  [ -x "$bin" ] || { echo "fuzz: $name was not built" >&2; exit 1; }
   work=$(mktemp -d)
   [ -d "$seeds" ] && cp -r "$seeds"/. "$work"/ 2>/dev/null || true
   echo "fuzz: $name for ${seconds}s"
@@ -19,6 +18,6 @@ while IFS= read -r bin; do
     echo "fuzz: $name FAILED"; tail -50 "$work.log"; exit 1; }
   rm -rf "$work" "$work.log"
   count=$((count + 1))
-done < <(find "$build/tests/fuzz" -type f -executable -name 'fuzz_*' 2>/dev/null | sort)
+done < "$list"
 echo "fuzz: $count targets ran clean"
 [ "$count" -gt 0 ]
