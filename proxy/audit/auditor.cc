@@ -64,6 +64,7 @@ constexpr DefaultRule kDefaults[] = {
     {"request_limits.*", Priority::kP3},
     {"config.*", Priority::kP3},
     {"cloudflare.*", Priority::kP3},
+    {"tls.*", Priority::kP3},
     {"proxy.*", Priority::kP3},
     {"http.request", Priority::kP4},
 };

@@ -18,6 +18,8 @@
 #include "proxy/server/runtime.h"
 #include "proxy/server/worker.h"
 #include "proxy/tls/tls_context.h"
+#include "proxy/audit/auditor.h"
+#include <openssl/err.h>
 
 namespace portcullis::server {
 namespace {
@@ -196,7 +198,25 @@ void Connection::on_client_event(bufferevent*, short what, void* arg) {
     // A failed handshake (bad client certificate, no shared cipher, plain HTTP on a TLS port):
     // counted, never more than a closed connection.
     c->worker_.metrics().add(c->worker_.metrics().tls_handshake_failures);
+    unsigned long first = bufferevent_get_openssl_error(c->client_);
     while (bufferevent_get_openssl_error(c->client_) != 0) {
+    }
+    if (audit::Auditor* a = c->worker_.auditor()) {
+      // Counted and audited (a scanner on the TLS port, a client certificate that does not
+      // verify), never more than a closed connection.
+      audit::Event ev;
+      ev.kind = audit::EventKind::kEvent;
+      ev.category.set("network");
+      ev.type.set("error");
+      ev.outcome = audit::Outcome::kFailure;
+      ev.action.set("tls.handshake_failed");
+      ev.priority = a->classify("tls.handshake_failed", "");
+      ev.source_ip.set(c->peer_ip_);
+      ev.client_ip.set(c->peer_ip_);
+      char reason[128] = "no OpenSSL reason";
+      if (first != 0) ERR_error_string_n(first, reason, sizeof(reason));
+      ev.message.set(reason);
+      a->emit(ev);
     }
     c->close_now();
     return;

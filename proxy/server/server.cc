@@ -275,9 +275,38 @@ void Server::probe_origin() {
   }
 }
 
+// A Cloudflare list older than origin_lock.max_ranges_age_days is config drift: a P3 audit event
+// (at most one a day), besides the age gauge on /metrics and the start-up warning.
+void Server::check_ranges_age() {
+  if (!auditor_) return;
+  const config::Config& cfg = current_runtime()->config;
+  if (cfg.origin_lock.mode == config::LockMode::kOff || !cfg.origin_lock.cloudflare_ranges) return;
+  auto age = origin_lock::process_ranges_store().age_seconds(std::chrono::system_clock::now());
+  if (!age || *age <= int64_t{cfg.origin_lock.max_ranges_age_days} * 86400) return;
+  auto now = std::chrono::steady_clock::now();
+  if (last_stale_event_.time_since_epoch().count() != 0 &&
+      now - last_stale_event_ < std::chrono::hours(24)) {
+    return;
+  }
+  last_stale_event_ = now;
+  audit::Event ev;
+  ev.kind = audit::EventKind::kEvent;
+  ev.category.set("configuration");
+  ev.type.set("info");
+  ev.outcome = audit::Outcome::kUnknown;
+  ev.action.set("cloudflare.ranges_stale");
+  ev.priority = auditor_->classify("cloudflare.ranges_stale", "");
+  ev.message.set("Cloudflare IP ranges are " + std::to_string(*age / 86400) +
+                 " days old (origin_lock.max_ranges_age_days " +
+                 std::to_string(cfg.origin_lock.max_ranges_age_days) +
+                 "); refresh with scripts/update-cloudflare-ips.sh");
+  auditor_->emit(ev);
+}
+
 void Server::on_origin_probe(evutil_socket_t, short, void* arg) {
   auto* s = static_cast<Server*>(arg);
   s->probe_origin();
+  s->check_ranges_age();
   timeval tv{1, 0};
   event_add(s->probe_timer_, &tv);
 }

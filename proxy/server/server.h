@@ -5,6 +5,7 @@
 #include <event2/event.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,7 @@ class Server {
 
   std::shared_ptr<const Runtime> current_runtime() const;
   BlockCounters& blocks() { return blocks_; }
+  audit::Auditor* auditor() { return auditor_.get(); }  // null without audit sinks
   bool ready() const;
   void render_metrics(std::string& out) const;
 
@@ -49,6 +51,7 @@ class Server {
   static void on_origin_probe(evutil_socket_t, short, void* arg);
   void probe_origin();
   void audit_config_event(std::string_view action, std::string_view message);
+  void check_ranges_age();
 
   Options opts_;
   event_base* base_ = nullptr;
@@ -69,6 +72,7 @@ class Server {
   std::atomic<int> finished_workers_{0};
   std::atomic<uint64_t> reloads_{0};
   std::atomic<uint64_t> reload_failures_{0};
+  std::chrono::steady_clock::time_point last_stale_event_{};
 };
 
 }  // namespace portcullis::server

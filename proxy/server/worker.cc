@@ -47,6 +47,7 @@ Worker::~Worker() {
 }
 
 BlockCounters& Worker::blocks() { return server_.blocks(); }
+portcullis::audit::Auditor* Worker::auditor() { return server_.auditor(); }
 
 void Worker::start() { thread_ = std::thread([this] { run(); }); }
 void Worker::join() {

@@ -20,6 +20,10 @@
 #include "proxy/server/runtime.h"
 #include "proxy/server/upstream_pool.h"
 
+namespace portcullis::audit {
+class Auditor;
+}  // namespace portcullis::audit
+
 namespace portcullis::server {
 
 class Connection;
@@ -47,6 +51,7 @@ class Worker final : public pipeline::Resumer {
   event_base* base() { return base_; }
   WorkerMetrics& metrics() { return metrics_; }
   BlockCounters& blocks();
+  portcullis::audit::Auditor* auditor();  // null without audit sinks
   UpstreamPool& pool() { return *pool_; }
   RequestIdGenerator& ids() { return ids_; }
   bool draining() const { return draining_; }

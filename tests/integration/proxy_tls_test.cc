@@ -5,6 +5,8 @@
 #include <stdlib.h>
 
 #include <thread>
+#include <iterator>
+#include <fstream>
 
 #include "tests/integration/harness.h"
 #include "tests/support/tls_client.h"
@@ -96,7 +98,10 @@ TEST_F(Tls, SessionsAreResumed) {
 }
 
 TEST_F(Tls, AuthenticatedOriginPullsRequireAClientCertificateFromTheRightCa) {
-  auto proxy = ProxyProcess::Start(TlsConfig("a", "require"));
+  const std::string audit = f("tls-audit.json");
+  auto proxy = ProxyProcess::Start(TlsConfig("a", "require") + "audit:\n  spool_dir: \"" +
+                                   f("spool") + "\"\n  sinks:\n    - {name: f, type: file, path: \"" +
+                                   audit + "\", min_priority: P3}\n");
   ASSERT_NE(proxy, nullptr);
   // No certificate: the handshake fails.
   auto none = TlsConnection::Connect(proxy->tls_port(), {.sni = "a.example.test"});
@@ -124,6 +129,14 @@ TEST_F(Tls, AuthenticatedOriginPullsRequireAClientCertificateFromTheRightCa) {
   ASSERT_TRUE(m.has_value());
   EXPECT_EQ(m->body.find("portcullis_tls_handshake_failures_total 0\n"), std::string::npos) << m->body;
   EXPECT_NE(m->body.find("portcullis_tls_handshake_failures_total"), std::string::npos);
+  // ... and audited.
+  std::string events;
+  for (int i = 0; i < 100 && events.find("tls.handshake_failed") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in(audit);
+    events.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_NE(events.find("\"action\":\"tls.handshake_failed\""), std::string::npos) << events;
 }
 
 TEST_F(Tls, OriginLockWithAuthenticatedOriginPulls) {

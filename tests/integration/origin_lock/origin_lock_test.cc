@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <thread>
+#include <iterator>
 #include "tests/integration/harness.h"
 
 namespace portcullis::testing {
@@ -219,6 +221,37 @@ TEST_F(OriginLock, AuthenticatedOriginPullsWithoutTlsListenersIsRefusedAtConfigC
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("need every listener to be TLS"), std::string::npos) << out;
   std::remove(path.c_str());
+}
+
+TEST_F(OriginLock, StaleRangesListRaisesOneP3AuditEvent) {
+  WriteRanges("# taken: 2020-01-01\n127.0.0.1/32\n");
+  const std::string audit = dir_ + "/audit.json";
+  proxy_ = ProxyProcess::Start(
+      Config("  mode: enforce\n  max_ranges_age_days: 30\n") +
+      "audit:\n  spool_dir: \"" + dir_ + "/spool\"\n  sinks:\n"
+      "    - {name: f, type: file, path: \"" + audit + "\", min_priority: P3}\n");
+  ASSERT_NE(proxy_, nullptr);
+  std::string events;
+  for (int i = 0; i < 100 && events.find("cloudflare.ranges_stale") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in(audit);
+    events.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_NE(events.find("\"action\":\"cloudflare.ranges_stale\""), std::string::npos) << events;
+  EXPECT_NE(events.find("\"priority\":\"P3\""), std::string::npos) << events;
+  // Once a day at most, not once per probe.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::ifstream again(audit);
+  std::string later((std::istreambuf_iterator<char>(again)), {});
+  size_t n = 0;
+  for (size_t p = later.find("cloudflare.ranges_stale"); p != std::string::npos;
+       p = later.find("cloudflare.ranges_stale", p + 1)) {
+    ++n;
+  }
+  EXPECT_EQ(n, 1u);
+  proxy_.reset();
+  std::string rm = "rm -rf '" + dir_ + "/spool' '" + audit + "'";
+  (void)!std::system(rm.c_str());
 }
 
 }  // namespace
