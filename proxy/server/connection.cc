@@ -521,7 +521,10 @@ bool Connection::start_upstream(bool fresh_only) {
   const Runtime& rt = *runtime_;
   const sockaddr* addr = reinterpret_cast<const sockaddr*>(&rt.origin_addr);
   uint64_t key = origin_key_of(addr, rt.origin_addr_len);
-  upstream_ = fresh_only ? nullptr : worker_.pool().acquire(key);
+  // Bodiless idempotent requests are retried on a fresh connection if a pooled one turns out
+  // closed, so they skip the per-acquire probe syscall.
+  bool retryable = req_idempotent_ && req_body_done_ && !holding_;
+  upstream_ = fresh_only ? nullptr : worker_.pool().acquire(key, /*probe=*/!retryable);
   if (upstream_ != nullptr) {
     worker_.metrics().add(worker_.metrics().upstream_reused);
     upstream_->connected = true;
@@ -542,7 +545,10 @@ bool Connection::start_upstream(bool fresh_only) {
   timeval ct = to_timeval(upstream_->connected ? rt.config.timeouts.upstream_response
                                                : rt.config.timeouts.upstream_connect);
   bufferevent_set_timeouts(ub, nullptr, &ct);
-  bufferevent_enable(ub, EV_READ | EV_WRITE);
+  // A pooled connection keeps EV_WRITE in its enabled set from its connect; libevent arms
+  // EPOLLOUT by itself when output is queued. Enabling EV_WRITE again would arm it now, on an
+  // empty buffer: two epoll_ctl calls and a wasted wakeup per request.
+  bufferevent_enable(ub, upstream_->reused ? EV_READ : (EV_READ | EV_WRITE));
   upstream_read_paused_ = false;
   send_bytes(ub, rs_->replay_head.data(), rs_->replay_head.size());
   return true;

@@ -35,18 +35,19 @@ void UpstreamPool::clear() {
   idle_.clear();
 }
 
-UpstreamConn* UpstreamPool::acquire(uint64_t origin_key) {
+UpstreamConn* UpstreamPool::acquire(uint64_t origin_key, bool probe) {
   while (!idle_.empty()) {
     UpstreamConn* c = idle_.back();
     idle_.pop_back();
-    // The idle callbacks drop closed or readable connections as soon as the loop sees them; this
+    // The idle callbacks drop closed or readable connections as soon as the loop sees them; the
     // peek catches a FIN that arrived since the last loop iteration.
-    char probe;
-    evutil_socket_t fd = bufferevent_getfd(c->bev);
-    ssize_t n = recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
-    bool healthy = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-                   evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+    bool healthy = evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
                    c->origin_key == origin_key;
+    if (healthy && probe) {
+      char byte;
+      ssize_t n = recv(bufferevent_getfd(c->bev), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      healthy = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
     if (!healthy) {
       bufferevent_free(c->bev);
       delete c;

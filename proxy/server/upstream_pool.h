@@ -24,8 +24,10 @@ class UpstreamPool {
   UpstreamPool(event_base* base, uint32_t max_idle, uint32_t idle_timeout_ms);
   ~UpstreamPool();
 
-  // An idle, healthy connection to origin_key, or nullptr.
-  UpstreamConn* acquire(uint64_t origin_key);
+  // An idle, healthy connection to origin_key, or nullptr. With `probe`, a non-blocking
+  // MSG_PEEK also catches a close that arrived since the loop last ran (worth a syscall for
+  // requests that cannot be retried; an idempotent request is retried on a fresh connection).
+  UpstreamConn* acquire(uint64_t origin_key, bool probe = true);
   // Starts a non-blocking connect; callbacks are set by the caller. nullptr if the socket fails.
   UpstreamConn* connect(const sockaddr* addr, socklen_t len, uint64_t origin_key);
   // Returns a connection whose last exchange ended cleanly; the pool may close it instead.
