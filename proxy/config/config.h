@@ -15,10 +15,10 @@
 #include <utility>
 #include <vector>
 
-#include "proxy/config/inspection_config.h"
 #include "proxy/config/access_lists_config.h"
 #include "proxy/config/audit_config.h"
 #include "proxy/config/custom_rules_config.h"
+#include "proxy/config/inspection_config.h"
 #include "proxy/config/origin_lock_config.h"
 #include "proxy/config/rate_limit_config.h"
 #include "rules/base/result.h"
@@ -53,7 +53,11 @@ struct TlsCertificateConfig {
 struct TlsListenerConfig {
   std::vector<TlsCertificateConfig> certificates;  // the first is the default (no/unknown SNI)
   std::string client_ca_file;
-  enum class VerifyClient : uint8_t { kOff, kOptional, kRequire } verify_client = VerifyClient::kOff;
+  enum class VerifyClient : uint8_t {
+    kOff,
+    kOptional,
+    kRequire
+  } verify_client = VerifyClient::kOff;
   bool tls13_only = false;
   bool operator==(const TlsListenerConfig&) const = default;
 };
@@ -129,7 +133,8 @@ struct ResponseHeadersStageConfig {
                      {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"}};
   bool override_origin = false;
   std::vector<std::string> remove{"server", "x-powered-by"};  // lowercase; dropped from responses
-  bool replace_5xx_body = false;  // origin 5xx bodies replaced by a neutral page with the request id
+  bool replace_5xx_body =
+      false;  // origin 5xx bodies replaced by a neutral page with the request id
   struct Route {
     std::string path;    // glob on the URL path, e.g. "/embed/*"
     HeaderList headers;  // per-route values; an empty value means "do not add this header"
@@ -157,11 +162,11 @@ struct Config {
   Limits limits;
   AdminConfig admin;
   StagesConfig stages;
-  OriginLockConfig origin_lock;  // yaml `origin_lock:` (origin_lock_config.h)
-  AuditConfig audit;  // yaml `audit:` (audit_config.h)
-  InspectionConfig inspection;  // yaml `inspection:` (inspection_config.h)
+  OriginLockConfig origin_lock;    // yaml `origin_lock:` (origin_lock_config.h)
+  AuditConfig audit;               // yaml `audit:` (audit_config.h)
+  InspectionConfig inspection;     // yaml `inspection:` (inspection_config.h)
   AccessListsConfig access_lists;  // yaml `access_lists:` (access_lists_config.h)
-  RateLimitConfig rate_limit;  // yaml `rate_limit:` (rate_limit_config.h)
+  RateLimitConfig rate_limit;      // yaml `rate_limit:` (rate_limit_config.h)
   CustomRulesConfig custom_rules;  // yaml `custom_rules:` (custom_rules_config.h)
   bool operator==(const Config&) const = default;
 };

@@ -178,8 +178,8 @@ void check_origin_lock(Reader& r, Config& c) {
     // plain listener beside it would be a way around the check.
     bool all_verify = !c.listeners.empty();
     for (const ListenerConfig& l : c.listeners) {
-      all_verify = all_verify && l.tls &&
-                   l.tls->verify_client != TlsListenerConfig::VerifyClient::kOff;
+      all_verify =
+          all_verify && l.tls && l.tls->verify_client != TlsListenerConfig::VerifyClient::kOff;
     }
     if (!all_verify) {
       r.error_for("origin_lock.authenticated_origin_pulls",

@@ -37,7 +37,7 @@ bool check_readable(const Entry& e, Reader& r, const std::string& path) {
 
 void parse_tls(const Entry& e, Reader& r, TlsListenerConfig& tls) {
   static constexpr std::array<std::string_view, 4> kKeys{"certificates", "client_ca",
-                                                          "verify_client", "tls13_only"};
+                                                         "verify_client", "tls13_only"};
   r.for_each_key(e, "tls", kKeys, [&](std::string_view key, const Entry& kv) {
     if (key == "certificates") {
       r.for_each_item(kv, /*scalar_is_list=*/false, [&](const Entry& item) {

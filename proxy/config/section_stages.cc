@@ -1,9 +1,9 @@
 // stages: per-stage settings of the inspection pipeline. Like the root, `stages` is a table of
 // stage name -> parse function, so a new stage is one function and one row.
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
-#include <array>
 
 #include "proxy/config/sections.h"
 #include "proxy/config/values.h"
@@ -116,7 +116,7 @@ void parse_response_headers(const Entry& e, Reader& r, Config& out) {
       r.for_each_item(kv, /*scalar_is_list=*/false, [&](const Entry& item) {
         ResponseHeadersStageConfig::Route route;
         static constexpr std::array<std::string_view, 3> kRouteKeys{"path", "headers",
-                                                                     "replace_5xx_body"};
+                                                                    "replace_5xx_body"};
         r.for_each_key(item, "response_headers.routes", kRouteKeys,
                        [&](std::string_view k, const Entry& v) {
                          if (k == "path") {
@@ -125,7 +125,8 @@ void parse_response_headers(const Entry& e, Reader& r, Config& out) {
                            parse_header_map(v, r, route.headers);
                          } else if (k == "replace_5xx_body") {
                            bool b = false;
-                           if (r.read(v, "true or false", parse_bool, &b)) route.replace_5xx_body = b;
+                           if (r.read(v, "true or false", parse_bool, &b))
+                             route.replace_5xx_body = b;
                          }
                        });
         if (route.path.empty() || route.path[0] != '/') {
@@ -142,8 +143,8 @@ struct Stage {
   std::string_view name;
   SectionParser parse;
 };
-constexpr std::array<Stage, 2> kStages{{{"request_limits", parse_request_limits},
-                                        {"response_headers", parse_response_headers}}};
+constexpr std::array<Stage, 2> kStages{
+    {{"request_limits", parse_request_limits}, {"response_headers", parse_response_headers}}};
 
 // A stage limit above the global limit can never trigger (the HTTP parser rejects first), which
 // almost always means the operator expects a protection that is not there: an error when set

@@ -23,8 +23,8 @@ constexpr std::array<Section, 13> kSections{{
     {"custom_rules", parse_custom_rules_section},
 }};
 
-constexpr std::array<ConfigCheck, 4> kChecks{{check_addresses, check_limits, check_stages,
-                                              check_origin_lock}};
+constexpr std::array<ConfigCheck, 4> kChecks{
+    {check_addresses, check_limits, check_stages, check_origin_lock}};
 
 }  // namespace
 

@@ -49,9 +49,9 @@ void parse_custom_rules_section(const Entry& e, Reader& r, Config& out);
 void apply_inspection_env(const EnvLookup& env, Reader& r, Config& c);  // PORTCULLIS_MODE
 
 // Cross-section checks.
-void check_addresses(Reader& r, Config& c);  // listeners distinct, admin not on a listener
-void check_limits(Reader& r, Config& c);     // target fits in head
-void check_stages(Reader& r, Config& c);     // stage limits within global limits
+void check_addresses(Reader& r, Config& c);    // listeners distinct, admin not on a listener
+void check_limits(Reader& r, Config& c);       // target fits in head
+void check_stages(Reader& r, Config& c);       // stage limits within global limits
 void check_origin_lock(Reader& r, Config& c);  // some peer can pass the lock
 
 }  // namespace portcullis::config

@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   if (i < argc && argv[i][0] != '-') command = argv[i++];
   if (command == "explain") return portcullis::explain::run_explain(argc - i, argv + i);
   for (; i < argc; ++i) {
-    if ((std::strcmp(argv[i], "-c") == 0 || std::strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+    if ((std::strcmp(argv[i], "-c") == 0 || std::strcmp(argv[i], "--config") == 0) &&
+        i + 1 < argc) {
       config_path = argv[++i];
     } else if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
       usage(stdout);

@@ -102,8 +102,8 @@ Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg,
   auto lists = access_lists::build_access_lists(cfg.access_lists, cfg.rate_limit.user);
   if (!lists.ok()) return lists.error();
   if (lists.value()) entries.push_back({std::move(lists).value(), cfg.access_lists.mode});
-  auto limits = rate_limit::build_rate_limit(cfg.rate_limit, config::process_env(),
-                                             services.rate_limit);
+  auto limits =
+      rate_limit::build_rate_limit(cfg.rate_limit, config::process_env(), services.rate_limit);
   if (!limits.ok()) return limits.error();
   if (limits.value()) entries.push_back({std::move(limits).value(), cfg.rate_limit.mode});
   // Injection detection after the cheap access decisions (origin_lock, rate_limit go before).
@@ -121,8 +121,8 @@ Result<std::unique_ptr<Pipeline>> build_pipeline(const config::Config& cfg,
                      cfg.stages.response_headers.mode});
   // Audit last: it records what the stages before it decided (on_complete runs for every request).
   if (services.auditor != nullptr) {
-    entries.push_back({std::make_unique<audit::AuditStage>(*services.auditor),
-                       config::StageMode::kEnforce});
+    entries.push_back(
+        {std::make_unique<audit::AuditStage>(*services.auditor), config::StageMode::kEnforce});
   }
   return std::make_unique<Pipeline>(std::move(entries));
 }

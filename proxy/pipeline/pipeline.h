@@ -24,7 +24,9 @@ class Pipeline {
   // Runs on_request_head of each active stage in order. A stage in monitor mode that would block
   // is recorded in ctx (monitored_block) and the request continues. The first enforcing stage
   // that blocks ends the phase; its name and reason are recorded in ctx.
-  Verdict on_request_head(RequestContext& ctx) const { return on_request_head_from(ctx, 0, nullptr); }
+  Verdict on_request_head(RequestContext& ctx) const {
+    return on_request_head_from(ctx, 0, nullptr);
+  }
   // Runs stages [first, end). When a stage returns kPending, *pending_stage is set to its index
   // and kPending is returned; the caller later calls resume_request_head with that index.
   Verdict on_request_head_from(RequestContext& ctx, size_t first, size_t* pending_stage) const;

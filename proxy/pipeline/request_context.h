@@ -29,7 +29,8 @@ struct Detection {
   bool blocked = false;    // false: monitor mode / detect-only
   char location_buf[kMaxLocation + 1] = {};
   uint8_t location_len = 0;
-  char excerpt_buf[kMaxExcerpt + 1] = {};  // the decoded input, truncated (redaction is the sink's job)
+  char excerpt_buf[kMaxExcerpt + 1] =
+      {};  // the decoded input, truncated (redaction is the sink's job)
   uint8_t excerpt_len = 0;
 
   std::string_view location() const { return {location_buf, location_len}; }
@@ -64,8 +65,9 @@ struct RequestContext {
   static constexpr size_t kMaxStripHeaders = 8;  // origin lock alone may strip 5
 
   const http::RequestHead* head = nullptr;
-  std::string_view peer_ip;    // socket peer, text form (connection-owned storage)
-  std::string_view client_ip;  // resolved client address; a stage that changes it points it at client_ip_buf
+  std::string_view peer_ip;  // socket peer, text form (connection-owned storage)
+  std::string_view
+      client_ip;  // resolved client address; a stage that changes it points it at client_ip_buf
   char client_ip_buf[46] = {};
   std::string_view request_id;
   bool tls = false;

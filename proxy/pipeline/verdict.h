@@ -19,8 +19,8 @@ enum class Action : uint8_t {
 
 struct Verdict {
   Action action = Action::kContinue;
-  uint16_t status = 0;         // for kBlock: 403, 405, 413, 414, 429, 431...
-  std::string_view reason;     // string literal, machine-stable, e.g. "method_not_allowed"
+  uint16_t status = 0;      // for kBlock: 403, 405, 413, 414, 429, 431...
+  std::string_view reason;  // string literal, machine-stable, e.g. "method_not_allowed"
 
   static constexpr Verdict Continue() { return {}; }
   static constexpr Verdict Block(uint16_t status, std::string_view reason) {

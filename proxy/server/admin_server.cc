@@ -24,9 +24,9 @@ Result<std::string> AdminServer::listen(const config::HostPort& addr) {
   socklen_t len = 0;
   Status s = resolve_host_port(addr, ss, len);
   if (!s) return s.error();
-  listener_ = evconnlistener_new_bind(base_, on_accept, this,
-                                      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 128,
-                                      reinterpret_cast<sockaddr*>(&ss), static_cast<int>(len));
+  listener_ =
+      evconnlistener_new_bind(base_, on_accept, this, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+                              128, reinterpret_cast<sockaddr*>(&ss), static_cast<int>(len));
   if (listener_ == nullptr) {
     return make_error("admin listener " + addr.to_string() + ": " + std::strerror(errno));
   }

@@ -5,12 +5,14 @@
 #include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
+#include "proxy/audit/auditor.h"
 #include "proxy/http/tokens.h"
 #include "proxy/pipeline/request_summary.h"
 #include "proxy/server/forwarding.h"
@@ -18,8 +20,6 @@
 #include "proxy/server/runtime.h"
 #include "proxy/server/worker.h"
 #include "proxy/tls/tls_context.h"
-#include "proxy/audit/auditor.h"
-#include <openssl/err.h>
 
 namespace portcullis::server {
 namespace {
@@ -33,8 +33,7 @@ timeval to_timeval(std::chrono::milliseconds ms) {
 
 bool method_is_idempotent(std::string_view m) {
   // RFC 9110 9.2.2. Only these may be replayed on a fresh connection after a failure.
-  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE" || m == "PUT" ||
-         m == "DELETE";
+  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE" || m == "PUT" || m == "DELETE";
 }
 
 void add_chunk_header(evbuffer* out, size_t n) {
@@ -289,8 +288,9 @@ bool Connection::try_parse_head() {
   head_scanned_ = n;
   http::RequestHead head;
   http::ParseError err;
-  http::ParseStatus st = http::parse_request(std::string_view(p, n), limits, worker_.header_storage(),
-                                             worker_.header_capacity(), head, err);
+  http::ParseStatus st =
+      http::parse_request(std::string_view(p, n), limits, worker_.header_storage(),
+                          worker_.header_capacity(), head, err);
   if (st == http::ParseStatus::kIncomplete) return false;
   if (st == http::ParseStatus::kError) {
     worker_.metrics().add(worker_.metrics().parse_errors);
@@ -360,7 +360,7 @@ void Connection::stash_head(const http::RequestHead& head) {
   if (rs_->ctx.head == &rs_->held_req) return;
   evbuffer* in = bufferevent_get_input(client_);
   rs_->held_head.assign(reinterpret_cast<const char*>(evbuffer_pullup(in, head.head_bytes)),
-                    head.head_bytes);
+                        head.head_bytes);
   rs_->held_headers.resize(worker_.header_capacity());
   http::ParseError err;
   http::parse_request(rs_->held_head, runtime_->parse_limits, rs_->held_headers.data(),
@@ -405,9 +405,10 @@ void Connection::after_head_verdict(const http::RequestHead& head, pipeline::Ver
     rs_->ctx.head = nullptr;
     // The unread body makes the connection unusable for another request: close after answering.
     char body[160];
-    int len = std::snprintf(body, sizeof(body), "Request blocked (%.*s). Request id: %.*s\n",
-                            static_cast<int>(v.reason.size()), v.reason.data(),
-                            static_cast<int>(rs_->ctx.request_id.size()), rs_->ctx.request_id.data());
+    int len =
+        std::snprintf(body, sizeof(body), "Request blocked (%.*s). Request id: %.*s\n",
+                      static_cast<int>(v.reason.size()), v.reason.data(),
+                      static_cast<int>(rs_->ctx.request_id.size()), rs_->ctx.request_id.data());
     send_local_response(v.status, std::string_view(body, static_cast<size_t>(len)),
                         has_body || !client_keep_alive_);
     return;
@@ -490,9 +491,10 @@ bool Connection::release_held_body(bool complete) {
   if (v.action == pipeline::Action::kBlock) {
     rs_->ctx.head = nullptr;
     char body[160];
-    int len = std::snprintf(body, sizeof(body), "Request blocked (%.*s). Request id: %.*s\n",
-                            static_cast<int>(v.reason.size()), v.reason.data(),
-                            static_cast<int>(rs_->ctx.request_id.size()), rs_->ctx.request_id.data());
+    int len =
+        std::snprintf(body, sizeof(body), "Request blocked (%.*s). Request id: %.*s\n",
+                      static_cast<int>(v.reason.size()), v.reason.data(),
+                      static_cast<int>(rs_->ctx.request_id.size()), rs_->ctx.request_id.data());
     send_local_response(v.status, std::string_view(body, static_cast<size_t>(len)), true);
     return false;
   }
@@ -561,7 +563,8 @@ void Connection::pump_request_body() {
   if (req_framing_ == http::BodyFraming::kContentLength) {
     size_t avail = evbuffer_get_length(in);
     uint64_t room = req_remaining_;
-    if (holding_) room = std::min<uint64_t>(room, hold_limit_ - evbuffer_get_length(rs_->held_body));
+    if (holding_)
+      room = std::min<uint64_t>(room, hold_limit_ - evbuffer_get_length(rs_->held_body));
     size_t n = static_cast<size_t>(std::min<uint64_t>(avail, room));
     if (n > 0) {
       if (holding_) {
@@ -636,8 +639,7 @@ void Connection::pump_request_body() {
   }
   if (holding_ || upstream_ == nullptr) return;
   // Backpressure towards a slow origin: stop reading the client until the upstream drains.
-  if (evbuffer_get_length(bufferevent_get_output(upstream_->bev)) >= high &&
-      !client_read_paused_) {
+  if (evbuffer_get_length(bufferevent_get_output(upstream_->bev)) >= high && !client_read_paused_) {
     client_read_paused_ = true;
     bufferevent_disable(client_, EV_READ);
   }
@@ -700,15 +702,16 @@ void Connection::on_upstream_event(bufferevent* bev, short what, void* arg) {
   }
   if (what & BEV_EVENT_TIMEOUT) {
     bool connecting = !c->upstream_->connected;
-    c->upstream_failed(connecting ? UpstreamError::kConnectTimeout : UpstreamError::kResponseTimeout,
-                       true);
+    c->upstream_failed(
+        connecting ? UpstreamError::kConnectTimeout : UpstreamError::kResponseTimeout, true);
     return;
   }
   if (what & BEV_EVENT_EOF) {
     // Close-delimited response: the end of the stream is the end of the body.
     if (c->resp_phase_ == RespPhase::kBody && c->resp_framing_ == http::BodyFraming::kUntilClose) {
       c->handle_upstream_input();  // whatever is still buffered
-      if (c->resp_chunk_to_client_) evbuffer_add(bufferevent_get_output(c->client_), "0\r\n\r\n", 5);
+      if (c->resp_chunk_to_client_)
+        evbuffer_add(bufferevent_get_output(c->client_), "0\r\n\r\n", 5);
       c->resp_phase_ = RespPhase::kDone;
       c->resp_keep_alive_ = false;
       c->finish_exchange();
@@ -748,7 +751,8 @@ void Connection::upstream_failed(UpstreamError kind, bool timeout) {
   uint16_t status = timeout ? 504 : 502;
   // Not a block: the audit stream reports 502/504 as upstream errors (by status).
   rs_->ctx.block_reason = upstream_error_name(kind);
-  send_local_response(status, timeout ? "origin timed out\n" : "origin unavailable\n", !req_body_done_ || !client_keep_alive_);
+  send_local_response(status, timeout ? "origin timed out\n" : "origin unavailable\n",
+                      !req_body_done_ || !client_keep_alive_);
 }
 
 void Connection::handle_upstream_input() {
@@ -827,10 +831,9 @@ bool Connection::process_response_head() {
     evbuffer_drain(in, head.head_bytes);
     release_upstream(false);
     char body[160];
-    int len = std::snprintf(body, sizeof(body),
-                            "The server could not complete the request. Request id: %.*s\n",
-                            static_cast<int>(rs_->ctx.request_id.size()),
-                            rs_->ctx.request_id.data());
+    int len = std::snprintf(
+        body, sizeof(body), "The server could not complete the request. Request id: %.*s\n",
+        static_cast<int>(rs_->ctx.request_id.size()), rs_->ctx.request_id.data());
     send_local_response(head.status, std::string_view(body, static_cast<size_t>(len)),
                         !req_body_done_);
     return false;
@@ -841,8 +844,8 @@ bool Connection::process_response_head() {
   if (head.framing == http::BodyFraming::kChunked) resp_chunked_.reset();
   // Re-frame chunked and close-delimited bodies as chunked for HTTP/1.1 clients (keeps their
   // connection alive); HTTP/1.0 clients get a close-delimited body.
-  bool variable = head.framing == http::BodyFraming::kChunked ||
-                  head.framing == http::BodyFraming::kUntilClose;
+  bool variable =
+      head.framing == http::BodyFraming::kChunked || head.framing == http::BodyFraming::kUntilClose;
   resp_chunk_to_client_ = variable && !client_http10_;
   if (variable && client_http10_) client_keep_alive_ = false;
   if (!req_body_done_) client_keep_alive_ = false;  // the origin answered before the body ended
@@ -880,7 +883,8 @@ void Connection::pump_response_body() {
   size_t avail = evbuffer_get_length(in);
   switch (resp_framing_) {
     case http::BodyFraming::kContentLength: {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(avail - resp_head_prefix_, resp_remaining_));
+      size_t n =
+          static_cast<size_t>(std::min<uint64_t>(avail - resp_head_prefix_, resp_remaining_));
       send_buffer(client_, in, resp_head_prefix_ + n);
       resp_head_prefix_ = 0;
       resp_remaining_ -= n;

@@ -12,8 +12,8 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <openssl/ssl.h>
 #include <event2/event.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -45,7 +45,7 @@ struct RequestState {
   std::string held_head;                   // stable copy of the raw head (held or pending requests)
   std::vector<http::Header> held_headers;  // views into held_head
   http::RequestHead held_req;
-  evbuffer* held_body;                     // body held for inspecting stages
+  evbuffer* held_body;  // body held for inspecting stages
 };
 
 class Connection {
@@ -113,8 +113,8 @@ class Connection {
   uint32_t request_seq_ = 0;
   size_t pending_stage_ = 0;
   bufferevent* client_ = nullptr;
-  SSL* ssl_ = nullptr;             // owned by client_ (BEV_OPT_CLOSE_ON_FREE frees it)
-  bool seen_request_ = false;      // for counting TLS handshake failures
+  SSL* ssl_ = nullptr;         // owned by client_ (BEV_OPT_CLOSE_ON_FREE frees it)
+  bool seen_request_ = false;  // for counting TLS handshake failures
   event* timer_ = nullptr;
   UpstreamConn* upstream_ = nullptr;
   const Runtime* runtime_ = nullptr;  // held from head start to exchange end
@@ -154,7 +154,8 @@ class Connection {
   uint16_t resp_status_ = 0;
   uint64_t upstream_bytes_seen_ = 0;
   size_t head_scanned_ = 0;
-  size_t resp_head_prefix_ = 0;  // our response head, prepended to the upstream input  // input bytes seen by the last incomplete parse
+  size_t resp_head_prefix_ = 0;  // our response head, prepended to the upstream input  // input
+                                 // bytes seen by the last incomplete parse
 };
 
 }  // namespace portcullis::server

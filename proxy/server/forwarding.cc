@@ -58,10 +58,17 @@ bool edited_away(const pipeline::ResponseEdits& e, std::string_view name) {
 }  // namespace
 
 bool is_hop_by_hop(std::string_view name) {
-  static constexpr std::string_view kHop[] = {
-      "connection", "keep-alive",   "proxy-connection", "te",
-      "trailer",    "transfer-encoding", "upgrade",     "proxy-authorization",
-      "proxy-authenticate", "content-length", "expect"};
+  static constexpr std::string_view kHop[] = {"connection",
+                                              "keep-alive",
+                                              "proxy-connection",
+                                              "te",
+                                              "trailer",
+                                              "transfer-encoding",
+                                              "upgrade",
+                                              "proxy-authorization",
+                                              "proxy-authenticate",
+                                              "content-length",
+                                              "expect"};
   for (std::string_view h : kHop) {
     if (http::iequals(name, h)) return true;
   }
@@ -149,7 +156,8 @@ void serialize_response_head(const http::ResponseHead& h, const ForwardResponseI
     }
     if (http::iequals(hd.name, "content-length") && h.framing == http::BodyFraming::kNone) {
       // HEAD and 304 responses keep the origin's Content-Length: it describes the entity.
-      if (h.status != 204 && !(h.status >= 100 && h.status < 200)) append_header(out, hd.name, hd.value);
+      if (h.status != 204 && !(h.status >= 100 && h.status < 200))
+        append_header(out, hd.name, hd.value);
       continue;
     }
     if (is_hop_by_hop(hd.name)) continue;
@@ -182,29 +190,52 @@ void serialize_response_head(const http::ResponseHead& h, const ForwardResponseI
 
 std::string_view status_reason(uint16_t status) {
   switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 417: return "Expectation Failed";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 100:
+      return "Continue";
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 417:
+      return "Expectation Failed";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
   }
 }
 

@@ -1,9 +1,10 @@
 #include "proxy/server/log.h"
 
+#include <sys/time.h>
+
 #include <atomic>
 #include <cstdio>
 #include <ctime>
-#include <sys/time.h>
 
 namespace portcullis::server {
 namespace {

@@ -12,7 +12,9 @@ void log(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 
 
 #define PLOG_INFO(...) ::portcullis::server::log(::portcullis::server::LogLevel::kInfo, __VA_ARGS__)
 #define PLOG_WARN(...) ::portcullis::server::log(::portcullis::server::LogLevel::kWarn, __VA_ARGS__)
-#define PLOG_ERROR(...) ::portcullis::server::log(::portcullis::server::LogLevel::kError, __VA_ARGS__)
-#define PLOG_DEBUG(...) ::portcullis::server::log(::portcullis::server::LogLevel::kDebug, __VA_ARGS__)
+#define PLOG_ERROR(...) \
+  ::portcullis::server::log(::portcullis::server::LogLevel::kError, __VA_ARGS__)
+#define PLOG_DEBUG(...) \
+  ::portcullis::server::log(::portcullis::server::LogLevel::kDebug, __VA_ARGS__)
 
 }  // namespace portcullis::server

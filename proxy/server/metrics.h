@@ -26,9 +26,8 @@ std::string_view upstream_error_name(UpstreamError e);
 
 struct alignas(64) WorkerMetrics {
   // Request latency buckets, seconds (upper bounds); the last bucket is +Inf.
-  static constexpr std::array<double, 12> kLatencyBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                            0.025,  0.05,  0.1,    0.25,  0.5,
-                                                            1.0,    5.0};
+  static constexpr std::array<double, 12> kLatencyBounds = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0};
   std::atomic<uint64_t> requests_by_class[6] = {};  // index 1..5 = 1xx..5xx, 0 = no response
   std::atomic<uint64_t> latency_buckets[kLatencyBounds.size() + 1] = {};
   std::atomic<uint64_t> latency_sum_us{0};
@@ -63,7 +62,7 @@ class BlockCounters {
 };
 
 void render_prometheus(const std::vector<const WorkerMetrics*>& workers,
-                       const BlockCounters& blocks, double config_reloads, double config_reload_failures,
-                       std::string& out);
+                       const BlockCounters& blocks, double config_reloads,
+                       double config_reload_failures, std::string& out);
 
 }  // namespace portcullis::server

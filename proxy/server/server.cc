@@ -12,9 +12,9 @@
 #include <cstring>
 
 #include "proxy/server/admin_server.h"
-#include "proxy/stages/origin_lock/ranges_store.h"
 #include "proxy/server/log.h"
 #include "proxy/server/worker.h"
+#include "proxy/stages/origin_lock/ranges_store.h"
 #include "proxy/stages/rate_limit/shared_state.h"
 
 namespace portcullis::server {
@@ -155,9 +155,7 @@ std::shared_ptr<const Runtime> Server::current_runtime() const {
   return runtime_;
 }
 
-bool Server::ready() const {
-  return !draining_.load() && origin_up_.load() && !workers_.empty();
-}
+bool Server::ready() const { return !draining_.load() && origin_up_.load() && !workers_.empty(); }
 
 void Server::render_metrics(std::string& out) const {
   std::vector<const WorkerMetrics*> ms;
@@ -181,7 +179,8 @@ Status Server::reload() {
   }
   bool listeners_changed = cfg->listeners.size() != old.listeners.size();
   for (size_t i = 0; !listeners_changed && i < cfg->listeners.size(); ++i) {
-    listeners_changed = cfg->listeners[i].address.to_string() != old.listeners[i].address.to_string();
+    listeners_changed =
+        cfg->listeners[i].address.to_string() != old.listeners[i].address.to_string();
   }
   if (listeners_changed) {
     // Addresses are bound once; the new TLS settings (certificates, client CA) of unchanged

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "proxy/config/config.h"
 #include "proxy/audit/auditor.h"
+#include "proxy/config/config.h"
 #include "proxy/pipeline/services.h"
 #include "proxy/server/metrics.h"
 #include "proxy/server/runtime.h"
@@ -63,7 +63,7 @@ class Server {
   std::unique_ptr<AdminServer> admin_;
   BlockCounters blocks_;
   std::unique_ptr<audit::Auditor> auditor_;  // null when no audit sink is configured
-  pipeline::Services services_;  // long-lived, shared by every Runtime snapshot
+  pipeline::Services services_;              // long-lived, shared by every Runtime snapshot
   std::vector<event*> events_;
   event* drain_check_ = nullptr;
   event* probe_timer_ = nullptr;

@@ -41,8 +41,8 @@ UpstreamConn* UpstreamPool::acquire(uint64_t origin_key, bool probe) {
     idle_.pop_back();
     // The idle callbacks drop closed or readable connections as soon as the loop sees them; the
     // peek catches a FIN that arrived since the last loop iteration.
-    bool healthy = evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
-                   c->origin_key == origin_key;
+    bool healthy =
+        evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 && c->origin_key == origin_key;
     if (healthy && probe) {
       char byte;
       ssize_t n = recv(bufferevent_getfd(c->bev), &byte, 1, MSG_PEEK | MSG_DONTWAIT);

@@ -20,9 +20,9 @@ Worker::Worker(int index, Server& server, std::vector<int> listen_fds)
   const config::Config& cfg = snapshots_.back().rt->config;
   headers_.resize(cfg.limits.max_headers + 1);
   scratch_.reserve(4096);
-  pool_ = std::make_unique<UpstreamPool>(
-      base_, cfg.upstream.max_idle_per_worker,
-      static_cast<uint32_t>(cfg.timeouts.keepalive_idle.count()));
+  pool_ =
+      std::make_unique<UpstreamPool>(base_, cfg.upstream.max_idle_per_worker,
+                                     static_cast<uint32_t>(cfg.timeouts.keepalive_idle.count()));
   for (size_t i = 0; i < listen_fds_.size(); ++i) {
     tags_.push_back(std::make_unique<ListenerTag>(ListenerTag{this, i}));
     evconnlistener* l = evconnlistener_new(base_, on_accept, tags_.back().get(),
@@ -49,7 +49,9 @@ Worker::~Worker() {
 BlockCounters& Worker::blocks() { return server_.blocks(); }
 portcullis::audit::Auditor* Worker::auditor() { return server_.auditor(); }
 
-void Worker::start() { thread_ = std::thread([this] { run(); }); }
+void Worker::start() {
+  thread_ = std::thread([this] { run(); });
+}
 void Worker::join() {
   if (thread_.joinable()) thread_.join();
 }
@@ -108,8 +110,7 @@ void Worker::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int 
   auto* tag = static_cast<ListenerTag*>(arg);
   auto* w = tag->worker;
   const Runtime* rt = w->snapshots_.back().rt.get();
-  if (w->draining_ ||
-      w->connections_.size() >= rt->config.limits.max_connections_per_worker) {
+  if (w->draining_ || w->connections_.size() >= rt->config.limits.max_connections_per_worker) {
     // Over the limit: answer politely and close, never queue unbounded state.
     w->metrics_.add(w->metrics_.connections_rejected);
     static const char kBusy[] =

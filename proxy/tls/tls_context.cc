@@ -26,20 +26,23 @@ std::string lower(std::string_view s) {
 
 std::vector<std::string> certificate_names(X509* cert) {
   std::vector<std::string> names;
-  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* sans =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (sans != nullptr) {
     for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
       const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, i);
       if (gn->type != GEN_DNS) continue;
       const unsigned char* p = ASN1_STRING_get0_data(gn->d.dNSName);
       int len = ASN1_STRING_length(gn->d.dNSName);
-      names.push_back(lower(std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(len))));
+      names.push_back(
+          lower(std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(len))));
     }
     GENERAL_NAMES_free(sans);
   }
   if (names.empty()) {
     char cn[256];
-    if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn)) > 0) {
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn)) >
+        0) {
       names.push_back(lower(cn));
     }
   }
@@ -80,8 +83,8 @@ Result<std::shared_ptr<TlsContext>> TlsContext::build(const ServerTlsOptions& op
     if (ctx == nullptr) return make_error("tls: " + last_ssl_error());
     t->ctxs_.push_back(ctx);
     SSL_CTX_set_min_proto_version(ctx, opts.allow_tls12 ? TLS1_2_VERSION : TLS1_3_VERSION);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                 SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_options(
+        ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
     SSL_CTX_set_cipher_list(ctx, kTls12Ciphers);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);  // idle connections keep no TLS buffers
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);

@@ -26,7 +26,7 @@ struct ServerTlsOptions {
   std::vector<CertificateFiles> certificates;  // the first is the default (no or unknown SNI)
   std::string client_ca_file;                  // PEM bundle; required unless verify is kOff
   VerifyClient verify_client = VerifyClient::kOff;
-  bool allow_tls12 = true;                     // false: TLS 1.3 only
+  bool allow_tls12 = true;  // false: TLS 1.3 only
 };
 
 class TlsContext {

@@ -12,14 +12,22 @@ enum class Detector : uint8_t { kSqli, kShell, kPath, kSsrf, kNosql, kProto, kXs
 
 constexpr std::string_view detector_name(Detector d) {
   switch (d) {
-    case Detector::kSqli: return "sqli";
-    case Detector::kShell: return "shell";
-    case Detector::kPath: return "path";
-    case Detector::kSsrf: return "ssrf";
-    case Detector::kNosql: return "nosql";
-    case Detector::kProto: return "proto";
-    case Detector::kXss: return "xss";
-    case Detector::kGeneric: return "generic";
+    case Detector::kSqli:
+      return "sqli";
+    case Detector::kShell:
+      return "shell";
+    case Detector::kPath:
+      return "path";
+    case Detector::kSsrf:
+      return "ssrf";
+    case Detector::kNosql:
+      return "nosql";
+    case Detector::kProto:
+      return "proto";
+    case Detector::kXss:
+      return "xss";
+    case Detector::kGeneric:
+      return "generic";
   }
   return "unknown";
 }
@@ -39,7 +47,8 @@ struct Finding {
 
   std::string_view fingerprint() const { return {fingerprint_buf, fingerprint_len}; }
   void set_fingerprint(std::string_view fp) {
-    fingerprint_len = static_cast<uint8_t>(fp.size() < kMaxFingerprint ? fp.size() : kMaxFingerprint);
+    fingerprint_len =
+        static_cast<uint8_t>(fp.size() < kMaxFingerprint ? fp.size() : kMaxFingerprint);
     std::memcpy(fingerprint_buf, fp.data(), fingerprint_len);
     fingerprint_buf[fingerprint_len] = '\0';
   }

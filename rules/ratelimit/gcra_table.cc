@@ -1,7 +1,7 @@
-#include <cstdlib>
 #include "rules/ratelimit/gcra_table.h"
 
 #include <bit>
+#include <cstdlib>
 #include <thread>
 
 #include "rules/ratelimit/hash.h"

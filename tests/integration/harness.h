@@ -17,9 +17,12 @@ namespace portcullis::testing {
 inline std::string BaseConfig(uint16_t origin_port, const std::string& extra = "",
                               int workers = 1) {
   return "listen: \"127.0.0.1:0\"\n"
-         "origin: \"127.0.0.1:" + std::to_string(origin_port) + "\"\n"
+         "origin: \"127.0.0.1:" +
+         std::to_string(origin_port) +
+         "\"\n"
          "admin: \"127.0.0.1:0\"\n"
-         "workers: " + std::to_string(workers) + "\n" + extra;
+         "workers: " +
+         std::to_string(workers) + "\n" + extra;
 }
 
 class ProxyTest : public ::testing::Test {

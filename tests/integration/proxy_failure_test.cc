@@ -45,8 +45,8 @@ TEST(Failures, OriginDownGives502AndProxyKeepsServing) {
 
 TEST(Failures, SlowOriginGives504) {
   TestOrigin origin;
-  auto proxy = ProxyProcess::Start(
-      BaseConfig(origin.port(), "timeouts:\n  upstream_response: 300ms\n"));
+  auto proxy =
+      ProxyProcess::Start(BaseConfig(origin.port(), "timeouts:\n  upstream_response: 300ms\n"));
   ASSERT_NE(proxy, nullptr);
   auto r = Fetch(proxy->port(), Get("/delay/3000"));
   ASSERT_TRUE(r.has_value());
@@ -157,8 +157,8 @@ TEST(Failures, StalledRequestBodyIsTimedOut) {
 
 TEST(Failures, ConnectionsOverTheLimitAreClosedPolitely) {
   TestOrigin origin;
-  auto proxy = ProxyProcess::Start(
-      BaseConfig(origin.port(), "limits:\n  max_connections_per_worker: 2\n"));
+  auto proxy =
+      ProxyProcess::Start(BaseConfig(origin.port(), "limits:\n  max_connections_per_worker: 2\n"));
   ASSERT_NE(proxy, nullptr);
   int a = ConnectTcp(proxy->port());
   int b = ConnectTcp(proxy->port());
@@ -193,16 +193,23 @@ TEST(Failures, AmbiguousFramingIsRejectedAndClosed) {
     std::string raw;
     int status;
   } cases[] = {
-      {"cl+te", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
-      {"dup cl", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd", 400},
+      {"cl+te",
+       "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n0\r\n\r\n",
+       400},
+      {"dup cl", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd",
+       400},
       {"obs-fold", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n", 400},
       {"space before colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400},
       {"te not chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 400},
       {"nul in value", std::string("GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n", 36), 400},
       {"http/0.9", "GET /\r\n\r\n", 400},
-      {"bad chunk size", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400},
+      {"bad chunk size",
+       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+       400},
       {"long target", "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", 414},
-      {"huge head", "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n", 431},
+      {"huge head", "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n",
+       431},
       {"too large body", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999\r\n\r\n", 413},
   };
   for (const Case& c : cases) {
@@ -270,10 +277,12 @@ TEST(Failures, LargeRequestToStalledOriginStaysBounded) {
   ASSERT_EQ(listen(lfd, 16), 0);
   socklen_t len = sizeof(addr);
   getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
-  auto proxy = ProxyProcess::Start(BaseConfig(ntohs(addr.sin_port), "limits:\n  max_body_bytes: 1g\n"));
+  auto proxy =
+      ProxyProcess::Start(BaseConfig(ntohs(addr.sin_port), "limits:\n  max_body_bytes: 1g\n"));
   ASSERT_NE(proxy, nullptr);
   int fd = ConnectTcp(proxy->port());
-  ASSERT_TRUE(SendAll(fd, "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 1073741824\r\n\r\n"));
+  ASSERT_TRUE(
+      SendAll(fd, "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 1073741824\r\n\r\n"));
   // Push as much as the proxy accepts in 2 seconds, without blocking.
   std::string chunk(1 << 16, 'u');
   size_t pushed = 0;

@@ -16,11 +16,12 @@ class Forwarding : public ProxyTest {
 };
 
 TEST_F(Forwarding, ForwardsNormalizedHeadAndStripsHopByHop) {
-  auto r = Fetch(port(),
-                 "GET /a/b?x=1 HTTP/1.1\r\nHost: app.example\r\nConnection: keep-alive, X-Secret\r\n"
-                 "X-Secret: drop-me\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
-                 "Proxy-Authorization: Basic Zm9vOmJhcg==\r\nX-Forwarded-For: 203.0.113.9\r\n"
-                 "X-Forwarded-Proto: https\r\nAccept: */*\r\n\r\n");
+  auto r =
+      Fetch(port(),
+            "GET /a/b?x=1 HTTP/1.1\r\nHost: app.example\r\nConnection: keep-alive, X-Secret\r\n"
+            "X-Secret: drop-me\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
+            "Proxy-Authorization: Basic Zm9vOmJhcg==\r\nX-Forwarded-For: 203.0.113.9\r\n"
+            "X-Forwarded-Proto: https\r\nAccept: */*\r\n\r\n");
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, 200);
   const std::string& echo = r->body;
@@ -32,7 +33,8 @@ TEST_F(Forwarding, ForwardsNormalizedHeadAndStripsHopByHop) {
   EXPECT_EQ(echo.find("TE:"), std::string::npos);
   EXPECT_EQ(echo.find("Proxy-Authorization"), std::string::npos);
   EXPECT_NE(echo.find("X-Forwarded-For: 203.0.113.9, 127.0.0.1\r\n"), std::string::npos) << echo;
-  EXPECT_NE(echo.find("X-Forwarded-Proto: http\r\n"), std::string::npos) << "client value must be replaced";
+  EXPECT_NE(echo.find("X-Forwarded-Proto: http\r\n"), std::string::npos)
+      << "client value must be replaced";
   EXPECT_EQ(echo.find("X-Forwarded-Proto: https"), std::string::npos);
 }
 
@@ -197,9 +199,10 @@ TEST_F(Forwarding, EarlyHintsAreForwarded) {
 
 TEST_F(Forwarding, UpgradeIsTunnelled) {
   int fd = ConnectTcp(port());
-  ASSERT_TRUE(SendAll(fd,
-                      "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"));
+  ASSERT_TRUE(
+      SendAll(fd,
+              "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+              "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"));
   auto r = ReadResponse(fd);
   ASSERT_TRUE(r.has_value());
   ASSERT_EQ(r->status, 101);

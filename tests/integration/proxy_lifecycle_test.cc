@@ -1,4 +1,5 @@
-// Configuration, reload, drain, the stage pipeline and the admin endpoints, through the real binary.
+// Configuration, reload, drain, the stage pipeline and the admin endpoints, through the real
+// binary.
 #include <signal.h>
 #include <unistd.h>
 
@@ -54,7 +55,8 @@ TEST(Lifecycle, AdminEndpoints) {
     if (m->body.find("portcullis_request_duration_seconds_count 1") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_NE(m->body.find("portcullis_requests_total{code=\"2xx\"} 1"), std::string::npos) << m->body;
+  EXPECT_NE(m->body.find("portcullis_requests_total{code=\"2xx\"} 1"), std::string::npos)
+      << m->body;
   EXPECT_NE(m->body.find("portcullis_request_duration_seconds_count 1"), std::string::npos);
   EXPECT_NE(m->body.find("portcullis_open_connections"), std::string::npos);
   EXPECT_NE(m->body.find("portcullis_received_bytes_total"), std::string::npos);
@@ -63,8 +65,8 @@ TEST(Lifecycle, AdminEndpoints) {
 
 TEST(Lifecycle, RequestLimitsStageEnforcesAndMonitors) {
   TestOrigin origin;
-  auto proxy = ProxyProcess::Start(BaseConfig(
-      origin.port(), "stages:\n  request_limits:\n    allowed_methods: [GET, HEAD]\n"));
+  auto proxy = ProxyProcess::Start(
+      BaseConfig(origin.port(), "stages:\n  request_limits:\n    allowed_methods: [GET, HEAD]\n"));
   ASSERT_NE(proxy, nullptr);
   auto r = Fetch(proxy->port(), "DELETE /x HTTP/1.1\r\nHost: a\r\n\r\n");
   ASSERT_TRUE(r.has_value());
@@ -73,7 +75,8 @@ TEST(Lifecycle, RequestLimitsStageEnforcesAndMonitors) {
       << "the block page carries the request id";
   EXPECT_EQ(origin.requests_served(), 0u);
   auto m = Fetch(proxy->admin_port(), Get("/metrics"));
-  EXPECT_NE(m->body.find("portcullis_blocks_total{stage=\"request_limits\",reason=\"method_not_allowed\",mode=\"enforce\"} 1"),
+  EXPECT_NE(m->body.find("portcullis_blocks_total{stage=\"request_limits\",reason=\"method_not_"
+                         "allowed\",mode=\"enforce\"} 1"),
             std::string::npos)
       << m->body;
 

@@ -27,16 +27,17 @@ TEST(ResponseHeaders, DefaultsAddSecurityHeadersAndRemoveServer) {
 
 TEST(ResponseHeaders, OverrideRoutesAndNeutral5xxPages) {
   TestOrigin origin;
-  auto proxy = ProxyProcess::Start(BaseConfig(
-      origin.port(),
-      "stages:\n"
-      "  response_headers:\n"
-      "    override: true\n"
-      "    headers: {X-Frame-Options: SAMEORIGIN, Content-Security-Policy: \"default-src 'self'\"}\n"
-      "    replace_5xx_body: true\n"
-      "    routes:\n"
-      "      - {path: \"/embed/*\", headers: {X-Frame-Options: \"\"}}\n"
-      "      - {path: \"/debug/*\", replace_5xx_body: false}\n"));
+  auto proxy = ProxyProcess::Start(
+      BaseConfig(origin.port(),
+                 "stages:\n"
+                 "  response_headers:\n"
+                 "    override: true\n"
+                 "    headers: {X-Frame-Options: SAMEORIGIN, Content-Security-Policy: "
+                 "\"default-src 'self'\"}\n"
+                 "    replace_5xx_body: true\n"
+                 "    routes:\n"
+                 "      - {path: \"/embed/*\", headers: {X-Frame-Options: \"\"}}\n"
+                 "      - {path: \"/debug/*\", replace_5xx_body: false}\n"));
   ASSERT_NE(proxy, nullptr);
   auto p = Fetch(proxy->port(), Get("/powered"));
   ASSERT_TRUE(p.has_value());

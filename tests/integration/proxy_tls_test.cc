@@ -4,9 +4,9 @@
 #include <signal.h>
 #include <stdlib.h>
 
-#include <thread>
-#include <iterator>
 #include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "tests/integration/harness.h"
 #include "tests/support/tls_client.h"
@@ -35,16 +35,24 @@ class Tls : public ::testing::Test {
   static std::string f(const std::string& name) { return *dir_ + "/" + name; }
 
   std::string TlsConfig(const std::string& first_cert, const std::string& verify) {
-    return BaseConfig(origin_.port(), "", 1).replace(0, std::string("listen: \"127.0.0.1:0\"\n").size(),
-        "listen:\n"
-        "  - \"127.0.0.1:0\"\n"
-        "  - address: \"127.0.0.1:0\"\n"
-        "    tls:\n"
-        "      certificates:\n"
-        "        - {cert: \"" + f(first_cert + ".pem") + "\", key: \"" + f(first_cert + ".key") + "\"}\n"
-        "        - {cert: \"" + f("b.pem") + "\", key: \"" + f("b.key") + "\"}\n"
-        "      client_ca: \"" + f("ca.pem") + "\"\n"
-        "      verify_client: " + verify + "\n");
+    return BaseConfig(origin_.port(), "", 1)
+        .replace(0, std::string("listen: \"127.0.0.1:0\"\n").size(),
+                 "listen:\n"
+                 "  - \"127.0.0.1:0\"\n"
+                 "  - address: \"127.0.0.1:0\"\n"
+                 "    tls:\n"
+                 "      certificates:\n"
+                 "        - {cert: \"" +
+                     f(first_cert + ".pem") + "\", key: \"" + f(first_cert + ".key") +
+                     "\"}\n"
+                     "        - {cert: \"" +
+                     f("b.pem") + "\", key: \"" + f("b.key") +
+                     "\"}\n"
+                     "      client_ca: \"" +
+                     f("ca.pem") +
+                     "\"\n"
+                     "      verify_client: " +
+                     verify + "\n");
   }
 
   static std::string* dir_;
@@ -99,9 +107,9 @@ TEST_F(Tls, SessionsAreResumed) {
 
 TEST_F(Tls, AuthenticatedOriginPullsRequireAClientCertificateFromTheRightCa) {
   const std::string audit = f("tls-audit.json");
-  auto proxy = ProxyProcess::Start(TlsConfig("a", "require") + "audit:\n  spool_dir: \"" +
-                                   f("spool") + "\"\n  sinks:\n    - {name: f, type: file, path: \"" +
-                                   audit + "\", min_priority: P3}\n");
+  auto proxy = ProxyProcess::Start(
+      TlsConfig("a", "require") + "audit:\n  spool_dir: \"" + f("spool") +
+      "\"\n  sinks:\n    - {name: f, type: file, path: \"" + audit + "\", min_priority: P3}\n");
   ASSERT_NE(proxy, nullptr);
   // No certificate: the handshake fails.
   auto none = TlsConnection::Connect(proxy->tls_port(), {.sni = "a.example.test"});
@@ -110,7 +118,8 @@ TEST_F(Tls, AuthenticatedOriginPullsRequireAClientCertificateFromTheRightCa) {
   EXPECT_FALSE(none_served);
   // A certificate from another CA: fails too.
   auto stranger = TlsConnection::Connect(
-      proxy->tls_port(), {.sni = "a.example.test", .cert_file = f("stranger.pem"), .key_file = f("stranger.key")});
+      proxy->tls_port(),
+      {.sni = "a.example.test", .cert_file = f("stranger.pem"), .key_file = f("stranger.key")});
   bool stranger_served = false;
   if (stranger != nullptr && stranger->Send(Get("/"))) {
     stranger_served = stranger->ReadResponse(2000).has_value();
@@ -118,7 +127,8 @@ TEST_F(Tls, AuthenticatedOriginPullsRequireAClientCertificateFromTheRightCa) {
   EXPECT_FALSE(stranger_served);
   // The right CA: served.
   auto good = TlsConnection::Connect(
-      proxy->tls_port(), {.sni = "a.example.test", .cert_file = f("client.pem"), .key_file = f("client.key")});
+      proxy->tls_port(),
+      {.sni = "a.example.test", .cert_file = f("client.pem"), .key_file = f("client.key")});
   ASSERT_NE(good, nullptr);
   ASSERT_TRUE(good->Send(Get("/aop")));
   auto r = good->ReadResponse();
@@ -127,7 +137,8 @@ TEST_F(Tls, AuthenticatedOriginPullsRequireAClientCertificateFromTheRightCa) {
   // Failures are counted, and the proxy is still fine.
   auto m = Fetch(proxy->admin_port(), Get("/metrics"));
   ASSERT_TRUE(m.has_value());
-  EXPECT_EQ(m->body.find("portcullis_tls_handshake_failures_total 0\n"), std::string::npos) << m->body;
+  EXPECT_EQ(m->body.find("portcullis_tls_handshake_failures_total 0\n"), std::string::npos)
+      << m->body;
   EXPECT_NE(m->body.find("portcullis_tls_handshake_failures_total"), std::string::npos);
   // ... and audited.
   std::string events;
@@ -145,10 +156,16 @@ TEST_F(Tls, OriginLockWithAuthenticatedOriginPulls) {
       "listen:\n"
       "  - address: \"127.0.0.1:0\"\n"
       "    tls:\n"
-      "      certificates: [{cert: \"" + f("a.pem") + "\", key: \"" + f("a.key") + "\"}]\n"
-      "      client_ca: \"" + f("ca.pem") + "\"\n"
+      "      certificates: [{cert: \"" +
+      f("a.pem") + "\", key: \"" + f("a.key") +
+      "\"}]\n"
+      "      client_ca: \"" +
+      f("ca.pem") +
+      "\"\n"
       "      verify_client: optional\n"
-      "origin: \"127.0.0.1:" + std::to_string(origin_.port()) + "\"\n"
+      "origin: \"127.0.0.1:" +
+      std::to_string(origin_.port()) +
+      "\"\n"
       "admin: \"127.0.0.1:0\"\n"
       "workers: 1\n"
       "origin_lock:\n"
@@ -164,7 +181,8 @@ TEST_F(Tls, OriginLockWithAuthenticatedOriginPulls) {
   ASSERT_TRUE(denied.has_value());
   EXPECT_EQ(denied->status, 403);
   auto pulled = TlsConnection::Connect(
-      proxy->tls_port(), {.sni = "a.example.test", .cert_file = f("client.pem"), .key_file = f("client.key")});
+      proxy->tls_port(),
+      {.sni = "a.example.test", .cert_file = f("client.pem"), .key_file = f("client.key")});
   ASSERT_NE(pulled, nullptr);
   ASSERT_TRUE(pulled->Send(Get("/")));
   auto ok = pulled->ReadResponse();

@@ -12,8 +12,10 @@ int main(int argc, char** argv) {
   uint16_t port = 3000;
   std::string host = "127.0.0.1";
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--port") == 0) port = static_cast<uint16_t>(std::atoi(argv[i + 1]));
-    else if (std::strcmp(argv[i], "--host") == 0) host = argv[i + 1];
+    if (std::strcmp(argv[i], "--port") == 0)
+      port = static_cast<uint16_t>(std::atoi(argv[i + 1]));
+    else if (std::strcmp(argv[i], "--host") == 0)
+      host = argv[i + 1];
   }
   std::signal(SIGPIPE, SIG_IGN);
   portcullis::testing::TestOrigin origin(port, host);

@@ -32,7 +32,8 @@ std::optional<HttpResponse> ReadResponse(int fd, int timeout_ms = 5000, bool hea
 bool WaitClosed(int fd, int timeout_ms = 5000);
 
 // One request on a fresh connection; the connection is closed afterwards.
-std::optional<HttpResponse> Fetch(uint16_t port, std::string_view raw_request, int timeout_ms = 5000);
+std::optional<HttpResponse> Fetch(uint16_t port, std::string_view raw_request,
+                                  int timeout_ms = 5000);
 
 // "GET <target> HTTP/1.1" with Host and optional extra header lines (each ending in \r\n).
 std::string Get(std::string_view target, std::string_view extra_headers = "");

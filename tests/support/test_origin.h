@@ -12,7 +12,8 @@
 //   /early-hints     send "103 Early Hints" before the 200
 //   /powered         200 with Server, X-Powered-By and X-Frame-Options: DENY
 //   Upgrade: websocket on any path: answer 101 and echo every byte back (tunnel test)
-//   anything else    200 with a text echo: the request line, every header line as received, an empty
+//   anything else    200 with a text echo: the request line, every header line as received, an
+//   empty
 //                    line, then the body as received (after de-chunking)
 #pragma once
 

@@ -1,9 +1,9 @@
 #include "tests/support/tls_client.h"
 
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -25,15 +25,17 @@ bool Run(const std::string& cmd) {
 }  // namespace
 
 bool MakeCa(const std::string& dir, const std::string& name) {
-  return Run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj '/CN=" +
-             name + "' -keyout " + dir + "/" + name + ".key -out " + dir + "/" + name + ".pem");
+  return Run(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj '/CN=" +
+      name + "' -keyout " + dir + "/" + name + ".key -out " + dir + "/" + name + ".pem");
 }
 
 bool MakeLeaf(const std::string& dir, const std::string& ca, const std::string& leaf,
               const std::string& dns) {
   std::string ext = dir + "/" + leaf + ".ext";
-  std::string ext_text = dns.empty() ? "extendedKeyUsage=clientAuth\n"
-                                     : "subjectAltName=DNS:" + dns + "\nextendedKeyUsage=serverAuth\n";
+  std::string ext_text = dns.empty()
+                             ? "extendedKeyUsage=clientAuth\n"
+                             : "subjectAltName=DNS:" + dns + "\nextendedKeyUsage=serverAuth\n";
   if (!Run("printf '" + ext_text + "' > " + ext)) return false;
   std::string cn = dns.empty() ? leaf : dns;
   return Run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=" + cn +

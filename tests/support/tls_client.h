@@ -21,8 +21,8 @@ bool MakeLeaf(const std::string& dir, const std::string& ca, const std::string& 
               const std::string& dns);
 
 struct TlsOptions {
-  std::string sni;         // server name to send (empty: none)
-  std::string cert_file;   // client certificate (empty: none)
+  std::string sni;        // server name to send (empty: none)
+  std::string cert_file;  // client certificate (empty: none)
   std::string key_file;
   std::string alpn = "http/1.1";
 };

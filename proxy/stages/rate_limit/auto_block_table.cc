@@ -1,7 +1,7 @@
-#include <cstdlib>
 #include "proxy/stages/rate_limit/auto_block_table.h"
 
 #include <bit>
+#include <cstdlib>
 #include <thread>
 
 #include "rules/ratelimit/hash.h"

@@ -5,9 +5,9 @@
 
 #include <cstdlib>
 #include <fstream>
-
-#include <thread>
 #include <iterator>
+#include <thread>
+
 #include "tests/integration/harness.h"
 
 namespace portcullis::testing {
@@ -226,10 +226,11 @@ TEST_F(OriginLock, AuthenticatedOriginPullsWithoutTlsListenersIsRefusedAtConfigC
 TEST_F(OriginLock, StaleRangesListRaisesOneP3AuditEvent) {
   WriteRanges("# taken: 2020-01-01\n127.0.0.1/32\n");
   const std::string audit = dir_ + "/audit.json";
-  proxy_ = ProxyProcess::Start(
-      Config("  mode: enforce\n  max_ranges_age_days: 30\n") +
-      "audit:\n  spool_dir: \"" + dir_ + "/spool\"\n  sinks:\n"
-      "    - {name: f, type: file, path: \"" + audit + "\", min_priority: P3}\n");
+  proxy_ = ProxyProcess::Start(Config("  mode: enforce\n  max_ranges_age_days: 30\n") +
+                               "audit:\n  spool_dir: \"" + dir_ +
+                               "/spool\"\n  sinks:\n"
+                               "    - {name: f, type: file, path: \"" +
+                               audit + "\", min_priority: P3}\n");
   ASSERT_NE(proxy_, nullptr);
   std::string events;
   for (int i = 0; i < 100 && events.find("cloudflare.ranges_stale") == std::string::npos; ++i) {

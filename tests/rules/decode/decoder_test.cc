@@ -48,7 +48,7 @@ TEST(Decoder, TableOfEncodings) {
       {"\\u002e\\u002e\\u002f", "../", kHadJsonEscape},
       {"\\ud83d\\ude00", "\xF0\x9F\x98\x80", kHadJsonEscape},
       {"%26lt%3B", "<", kHadPercent | kHadHtmlEntity},  // both layers in one round
-      {"file.php%00.jpg", "file.php", kHasNul},  // want replaced below: it holds a NUL
+      {"file.php%00.jpg", "file.php", kHasNul},         // want replaced below: it holds a NUL
       {"a%0d%0ab", "a\r\nb", kHasNewline},
       {"a%01b",
        "a\x01"
