@@ -2,29 +2,13 @@
 
 #include <ctime>
 
+#include "rules/base/glob.h"
+
 namespace portcullis::audit {
 
 using Clock = std::chrono::steady_clock;
 
-bool glob_match(std::string_view p, std::string_view t) {
-  size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-  while (ti < t.size()) {
-    if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = ti;
-    } else if (pi < p.size() && p[pi] == t[ti]) {
-      ++pi;
-      ++ti;
-    } else if (star != std::string_view::npos) {
-      pi = star + 1;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
+bool glob_match(std::string_view p, std::string_view t) { return portcullis::glob_match(p, t); }
 
 namespace {
 int64_t now_us() {

@@ -1,32 +1,9 @@
 #include "proxy/pipeline/response_headers_stage.h"
 
 #include "proxy/http/tokens.h"
+#include "rules/base/glob.h"
 
 namespace portcullis::pipeline {
-namespace {
-
-// "*" matches any run of characters; everything else literally (paths are case-sensitive).
-bool glob(std::string_view p, std::string_view t) {
-  size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
-  while (ti < t.size()) {
-    if (pi < p.size() && p[pi] == '*') {
-      star = pi++;
-      mark = ti;
-    } else if (pi < p.size() && p[pi] == t[ti]) {
-      ++pi;
-      ++ti;
-    } else if (star != std::string_view::npos) {
-      pi = star + 1;
-      ti = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.size() && p[pi] == '*') ++pi;
-  return pi == p.size();
-}
-
-}  // namespace
 
 ResponseHeadersStage::ResponseHeadersStage(config::ResponseHeadersStageConfig cfg)
     : cfg_(std::move(cfg)) {}
@@ -34,7 +11,7 @@ ResponseHeadersStage::ResponseHeadersStage(config::ResponseHeadersStageConfig cf
 const config::ResponseHeadersStageConfig::Route* ResponseHeadersStage::route_for(
     std::string_view path) const {
   for (const auto& r : cfg_.routes) {
-    if (glob(r.path, path)) return &r;
+    if (glob_match(r.path, path)) return &r;
   }
   return nullptr;
 }
