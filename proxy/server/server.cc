@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "proxy/redis/async_client.h"
 #include "proxy/server/admin_server.h"
 #include "proxy/server/log.h"
 #include "proxy/server/worker.h"
@@ -302,10 +303,45 @@ void Server::check_ranges_age() {
   auditor_->emit(ev);
 }
 
+// Shared rate limiting depends on Redis: every loss and every recovery is an audit event (the
+// workers' clients count transitions; this runs with the 1 s origin probe, so a flap within a
+// second is one event with its count).
+void Server::check_redis_transitions() {
+  if (!auditor_ || !services_.rate_limit) return;
+  const redis::ClientStats& st = services_.rate_limit->redis_stats();
+  uint64_t downs = st.down_transitions.load(std::memory_order_relaxed);
+  uint64_t ups = st.up_transitions.load(std::memory_order_relaxed);
+  auto emit = [&](std::string_view action, uint64_t count, const char* what) {
+    audit::Event ev;
+    ev.kind = audit::EventKind::kEvent;
+    ev.category.set("network");
+    ev.type.set(action == "rate_limit.redis_down" ? "error" : "info");
+    ev.outcome =
+        action == "rate_limit.redis_down" ? audit::Outcome::kFailure : audit::Outcome::kSuccess;
+    ev.action.set(action);
+    ev.priority = auditor_->classify(action, "");
+    ev.count = count;
+    ev.message.set(what);
+    auditor_->emit(ev);
+  };
+  if (downs > redis_downs_seen_) {
+    emit("rate_limit.redis_down", downs - redis_downs_seen_,
+         "Redis connection lost: rate_limit.redis.on_failure applies until it is back");
+  }
+  // The first connection of each worker is an up transition too, not a recovery.
+  if (ups > redis_ups_seen_ && redis_downs_seen_ + (downs - redis_downs_seen_) > 0) {
+    emit("rate_limit.redis_up", ups - redis_ups_seen_,
+         "Redis connection back: shared limits resume");
+  }
+  redis_downs_seen_ = downs;
+  redis_ups_seen_ = ups;
+}
+
 void Server::on_origin_probe(evutil_socket_t, short, void* arg) {
   auto* s = static_cast<Server*>(arg);
   s->probe_origin();
   s->check_ranges_age();
+  s->check_redis_transitions();
   timeval tv{1, 0};
   event_add(s->probe_timer_, &tv);
 }

@@ -52,6 +52,7 @@ class Server {
   void probe_origin();
   void audit_config_event(std::string_view action, std::string_view message);
   void check_ranges_age();
+  void check_redis_transitions();
 
   Options opts_;
   event_base* base_ = nullptr;
@@ -73,6 +74,8 @@ class Server {
   std::atomic<uint64_t> reloads_{0};
   std::atomic<uint64_t> reload_failures_{0};
   std::chrono::steady_clock::time_point last_stale_event_{};
+  uint64_t redis_ups_seen_ = 0;
+  uint64_t redis_downs_seen_ = 0;
 };
 
 }  // namespace portcullis::server

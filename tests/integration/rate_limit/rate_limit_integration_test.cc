@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <thread>
@@ -163,7 +166,14 @@ TEST_F(RateLimitIntegration, RedisDownSlowAndBackFollowsThePolicy) {
   std::string prefix = UniquePrefix();
   std::string policy_closed = "    timeout: 50ms\n    on_failure: fail_closed\n";
   std::string policy_open = "    timeout: 50ms\n    on_failure: fail_open\n";
-  auto closed = Start(Rules(prefix, redis->url(), policy_closed));
+  // The fail_closed instance also writes its audit events to a file: every Redis loss and
+  // recovery must be one.
+  char tmpl[] = "/tmp/portcullis-rl-audit-XXXXXX";
+  const std::string audit_dir = mkdtemp(tmpl);
+  const std::string audit_file = audit_dir + "/audit.json";
+  auto closed = Start(Rules(prefix, redis->url(), policy_closed) + "audit:\n  spool_dir: \"" +
+                      audit_dir + "/spool\"\n  sinks:\n    - {name: f, type: file, path: \"" +
+                      audit_file + "\", min_priority: P3}\n");
   auto open = Start(Rules(prefix, redis->url(), policy_open));
   ASSERT_NE(closed, nullptr);
   ASSERT_NE(open, nullptr);
@@ -223,6 +233,18 @@ TEST_F(RateLimitIntegration, RedisDownSlowAndBackFollowsThePolicy) {
   }
   EXPECT_EQ(ok, 6);
   EXPECT_EQ(limited, 4);
+
+  std::string events;
+  for (int i = 0; i < 60 && events.find("rate_limit.redis_up") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in(audit_file);
+    events.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_NE(events.find("\"action\":\"rate_limit.redis_down\""), std::string::npos) << events;
+  EXPECT_NE(events.find("\"action\":\"rate_limit.redis_up\""), std::string::npos) << events;
+  closed.reset();
+  std::string rm = "rm -rf '" + audit_dir + "'";
+  (void)!std::system(rm.c_str());
 }
 
 TEST_F(RateLimitIntegration, LocalFallbackPolicyLimitsWithoutRedis) {
