@@ -17,68 +17,20 @@
 
 #include "proxy/audit/auditor.h"
 #include "tests/integration/audit/collector.h"
+#include "tests/integration/audit/delivery.h"
 
 namespace portcullis::audit {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ById;
 using testing::Collector;
-
-std::map<std::string, std::string> ServicesEnv() {
-  std::map<std::string, std::string> env;
-  const char* dir = getenv("PORTCULLIS_SERVICES_DIR");
-  if (dir == nullptr) return env;
-  std::ifstream f(std::string(dir) + "/env");
-  for (std::string l; std::getline(f, l);) {
-    size_t eq = l.find('=');
-    if (eq != std::string::npos) env[l.substr(0, eq)] = l.substr(eq + 1);
-  }
-  return env;
-}
-
-std::string Tag() {
-  std::random_device rd;
-  return "t" + std::to_string(rd()) + std::to_string(getpid());
-}
-
-// request ids "<tag>-<n>" -> the JSON lines that carry them.
-std::map<std::string, std::set<std::string>> ById(const std::string& text, const std::string& tag) {
-  std::map<std::string, std::set<std::string>> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) {
-    size_t p = l.find("\"id\":\"" + tag + "-");
-    if (p == std::string::npos) continue;
-    size_t s = p + 6, e = l.find('"', s);
-    out[l.substr(s, e - s)].insert(l);
-  }
-  return out;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-Event MakeEvent(const std::string& tag, int i) {
-  Event ev;
-  ev.priority = Priority::kP1;
-  ev.mode = Mode::kBlock;
-  ev.outcome = Outcome::kFailure;
-  ev.type.set("denied");
-  ev.action.set("inspection.sqli");
-  ev.detector.set("sqli");
-  ev.source_ip.set("203.0.113.9");
-  ev.client_ip.set("198.51.100." + std::to_string(i % 7));
-  ev.request_id.set(tag + "-" + std::to_string(i));
-  ev.method.set("GET");
-  ev.path.set("/search");
-  ev.query.set("q=1' OR '1'='1 \xff\x01 caf\xc3\xa9");
-  ev.excerpt.set("1' OR '1'='1");
-  ev.status = 403;
-  return ev;
-}
+using testing::FreePort;
+using testing::MakeEvent;
+using testing::OwnRsyslog;
+using testing::ReadAll;
+using testing::ServicesEnv;
+using testing::Tag;
 
 class AuditDelivery : public ::testing::Test {
  protected:
@@ -151,54 +103,6 @@ TEST_F(AuditDelivery, RsyslogReceivesEveryEventOfABurstExactly) {
       WaitFor([&] { return ById(ReadAll(env["RSYSLOG_OUTPUT"]), tag).size() == kN; }, 10000));
   ExpectAllDelivered(tag, ReadAll(env["RSYSLOG_OUTPUT"]), kN);
   EXPECT_EQ(a.value()->sink(1).dropped(), 0u);
-}
-
-// Our own rsyslog instance (same binary as the service), so stopping it disturbs no other test.
-class OwnRsyslog {
- public:
-  OwnRsyslog(const std::string& bin, const std::string& dir, uint16_t port)
-      : bin_(bin), dir_(dir), port_(port) {
-    fs::create_directories(dir + "/work");
-    std::ofstream conf(dir + "/rsyslog.conf");
-    conf << "global(workDirectory=\"" << dir << "/work\" maxMessageSize=\"64k\")\n"
-         << "module(load=\"imtcp\")\n"
-         << "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" << port << "\")\n"
-         << "template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n"
-         << "action(type=\"omfile\" file=\"" << dir << "/out\" template=\"m\")\n";
-  }
-  bool Start() {
-    std::string cmd = bin_ + " -f " + dir_ + "/rsyslog.conf -i " + dir_ + "/pid";
-    if (system(cmd.c_str()) != 0) return false;
-    for (int i = 0; i < 100; ++i) {
-      if (fs::exists(dir_ + "/pid") && fs::file_size(dir_ + "/pid") > 0) return true;
-      usleep(20000);
-    }
-    return false;
-  }
-  void Stop() {
-    std::string pid = ReadAll(dir_ + "/pid");
-    if (!pid.empty()) kill(std::stoi(pid), SIGTERM);
-    for (int i = 0; i < 200 && fs::exists(dir_ + "/pid"); ++i) usleep(20000);
-    fs::remove(dir_ + "/pid");
-  }
-  ~OwnRsyslog() { Stop(); }
-  std::string Output() { return ReadAll(dir_ + "/out"); }
-
- private:
-  std::string bin_, dir_;
-  uint16_t port_;
-};
-
-uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t l = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &l);
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 TEST_F(AuditDelivery, RsyslogStoppedDuringABurstAndRestartedLosesNothing) {

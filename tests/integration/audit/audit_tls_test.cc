@@ -1,0 +1,222 @@
+// The audit stream's TLS transports against peers that check nothing for us: syslog over TLS
+// (RFC 5425, octet-counted frames per RFC 6587 3.4.1) to a real rsyslog with the gtls netstream
+// driver, and the HTTP sink over https:// to an in-test OpenSSL server. Certificates are made at
+// test time; a server whose certificate is not signed by ca_file must be refused, with the events
+// kept in the spool and nothing delivered.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "proxy/audit/auditor.h"
+#include "tests/integration/audit/delivery.h"
+#include "tests/integration/audit/tls_collector.h"
+#include "tests/support/tls_client.h"
+
+namespace portcullis::audit {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ById;
+using testing::FreePort;
+using testing::MakeEvent;
+using testing::OwnRsyslog;
+using testing::ReadAll;
+using testing::RsyslogTls;
+using testing::ServicesEnv;
+using testing::Tag;
+using testing::TlsCollector;
+
+// Request numbers of the tag's events in the order they appear in `text` (first copy only).
+std::vector<int> Order(const std::string& text, const std::string& tag) {
+  std::vector<int> out;
+  std::vector<bool> seen;
+  const std::string key = "\"id\":\"" + tag + "-";
+  for (size_t p = text.find(key); p != std::string::npos; p = text.find(key, p + 1)) {
+    int n = std::atoi(text.c_str() + p + key.size());
+    if (static_cast<size_t>(n) >= seen.size()) seen.resize(n + 1);
+    if (!seen[n]) out.push_back(n);
+    seen[n] = true;
+  }
+  return out;
+}
+
+std::string RsyslogBinary() {
+  auto env = ServicesEnv();
+  if (env.count("RSYSLOGD") != 0) return env["RSYSLOGD"];
+  return fs::exists("/usr/sbin/rsyslogd") ? "/usr/sbin/rsyslogd" : "";
+}
+
+class AuditTls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/audit-tls-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    // "ca" signs the server the sink should trust; "rogue" signs one it must refuse.
+    ASSERT_TRUE(portcullis::testing::MakeCa(dir_, "ca"));
+    ASSERT_TRUE(portcullis::testing::MakeLeaf(dir_, "ca", "server", "localhost"));
+    ASSERT_TRUE(portcullis::testing::MakeCa(dir_, "rogue"));
+    ASSERT_TRUE(portcullis::testing::MakeLeaf(dir_, "rogue", "impostor", "localhost"));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  config::AuditConfig Base() {
+    config::AuditConfig c;
+    c.spool_dir = dir_ + "/spool";
+    config::AuditSinkConfig f;  // the reference copy of every event, byte for byte
+    f.name = "reference";
+    f.type = config::AuditSinkType::kFile;
+    f.path = dir_ + "/reference.json";
+    c.sinks.push_back(f);
+    return c;
+  }
+  config::AuditSinkConfig Verified(config::AuditSinkType type) {
+    config::AuditSinkConfig s;
+    s.name = "tls";
+    s.type = type;
+    s.tls_verify = true;
+    s.ca_file = dir_ + "/ca.pem";
+    s.timeout = std::chrono::milliseconds(1000);
+    s.backoff_max = std::chrono::milliseconds(200);
+    return s;
+  }
+  template <typename Pred>
+  static bool WaitFor(Pred p, int ms) {
+    for (int i = 0; i < ms / 20; ++i) {
+      if (p()) return true;
+      usleep(20000);
+    }
+    return p();
+  }
+  // Every event arrived once at least, byte-identical to the reference copy, in emission order.
+  void ExpectCompleteAndInOrder(const std::string& tag, const std::string& got_text, int n) {
+    auto ref = ById(ReadAll(dir_ + "/reference.json"), tag);
+    auto got = ById(got_text, tag);
+    ASSERT_EQ(ref.size(), static_cast<size_t>(n));
+    EXPECT_EQ(got.size(), ref.size());
+    size_t different = 0;
+    for (const auto& [id, lines] : got) {
+      auto it = ref.find(id);
+      ASSERT_NE(it, ref.end()) << id;
+      for (const std::string& l : lines) different += l != *it->second.begin();
+    }
+    EXPECT_EQ(different, 0u);
+    std::vector<int> order = Order(got_text, tag);
+    ASSERT_EQ(order.size(), static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) ASSERT_EQ(order[i], i) << "out of order at position " << i;
+  }
+  void EmitBurst(Auditor& a, const std::string& tag, int n) {
+    for (int i = 0; i < n; ++i) {
+      while (!a.emit(MakeEvent(tag, i))) usleep(100);
+    }
+  }
+  std::string dir_;
+};
+
+TEST_F(AuditTls, SyslogTlsToRsyslogDeliversABurstCompleteAndInOrder) {
+  std::string bin = RsyslogBinary();
+  if (bin.empty()) GTEST_SKIP() << "rsyslogd not installed";
+  RsyslogTls tls{dir_ + "/ca.pem", dir_ + "/server.pem", dir_ + "/server.key"};
+  uint16_t port = FreePort();
+  OwnRsyslog rs(bin, dir_ + "/rsyslog", port, &tls);
+  ASSERT_TRUE(rs.Start()) << "rsyslog with gtls did not start (rsyslog-gnutls installed?)";
+  config::AuditConfig c = Base();
+  config::AuditSinkConfig s = Verified(config::AuditSinkType::kSyslogTls);
+  s.host = "localhost";
+  s.port = port;
+  s.confirm_after = std::chrono::milliseconds(200);
+  c.sinks.push_back(s);
+  auto a = Auditor::create(c, config::no_env());
+  ASSERT_TRUE(a.ok()) << a.error().reason;
+  const std::string tag = Tag();
+  constexpr int kN = 3000;
+  EmitBurst(*a.value(), tag, kN);
+  ASSERT_TRUE(WaitFor([&] { return a.value()->idle(); }, 20000));
+  a.value()->stop();
+  ASSERT_TRUE(WaitFor([&] { return ById(rs.Output(), tag).size() == kN; }, 10000))
+      << ById(rs.Output(), tag).size() << " of " << kN << " arrived";
+  ExpectCompleteAndInOrder(tag, rs.Output(), kN);
+  EXPECT_EQ(a.value()->sink(1).errors(), 0u);
+  EXPECT_EQ(a.value()->sink(1).dropped(), 0u);
+}
+
+TEST_F(AuditTls, SyslogTlsRefusesAServerNotSignedByCaFile) {
+  std::string bin = RsyslogBinary();
+  if (bin.empty()) GTEST_SKIP() << "rsyslogd not installed";
+  RsyslogTls tls{dir_ + "/rogue.pem", dir_ + "/impostor.pem", dir_ + "/impostor.key"};
+  uint16_t port = FreePort();
+  OwnRsyslog rs(bin, dir_ + "/rsyslog", port, &tls);
+  ASSERT_TRUE(rs.Start());
+  config::AuditConfig c = Base();
+  config::AuditSinkConfig s = Verified(config::AuditSinkType::kSyslogTls);
+  s.host = "localhost";
+  s.port = port;
+  s.confirm_after = std::chrono::milliseconds(200);
+  c.sinks.push_back(s);
+  auto a = Auditor::create(c, config::no_env());
+  ASSERT_TRUE(a.ok()) << a.error().reason;
+  const std::string tag = Tag();
+  constexpr int kN = 200;
+  EmitBurst(*a.value(), tag, kN);
+  ASSERT_TRUE(WaitFor([&] { return a.value()->sink(1).errors() >= 2; }, 10000));
+  ASSERT_TRUE(WaitFor([&] { return a.value()->sink(1).spooled() >= kN; }, 10000))
+      << a.value()->sink(1).spooled();
+  usleep(300000);  // any delivery would have reached rsyslog's file by now
+  EXPECT_EQ(a.value()->sink(1).sent(), 0u);
+  EXPECT_EQ(a.value()->sink(1).backlog(), static_cast<size_t>(kN));
+  EXPECT_EQ(ById(rs.Output(), tag).size(), 0u);
+  a.value()->stop(std::chrono::milliseconds(200));
+  EXPECT_EQ(a.value()->sink(1).dropped(), 0u);
+}
+
+TEST_F(AuditTls, HttpsCollectorReceivesEveryEventInOrder) {
+  TlsCollector col(dir_ + "/server.pem", dir_ + "/server.key");
+  ASSERT_TRUE(col.ok());
+  config::AuditConfig c = Base();
+  config::AuditSinkConfig s = Verified(config::AuditSinkType::kHttp);
+  s.url = "https://localhost:" + std::to_string(col.port()) + "/ingest";
+  s.batch_max = 250;
+  c.sinks.push_back(s);
+  auto a = Auditor::create(c, config::no_env());
+  ASSERT_TRUE(a.ok()) << a.error().reason;
+  const std::string tag = Tag();
+  constexpr int kN = 3000;
+  EmitBurst(*a.value(), tag, kN);
+  ASSERT_TRUE(WaitFor([&] { return a.value()->idle(); }, 20000));
+  a.value()->stop();
+  std::string all;
+  for (const auto& b : col.bodies()) all += b;
+  ExpectCompleteAndInOrder(tag, all, kN);
+  EXPECT_GE(col.handshakes(), kN / 250);
+  EXPECT_EQ(col.failed_handshakes(), 0);
+  EXPECT_EQ(a.value()->sink(1).errors(), 0u);
+}
+
+TEST_F(AuditTls, HttpsRefusesACollectorNotSignedByCaFile) {
+  TlsCollector col(dir_ + "/impostor.pem", dir_ + "/impostor.key");
+  ASSERT_TRUE(col.ok());
+  config::AuditConfig c = Base();
+  config::AuditSinkConfig s = Verified(config::AuditSinkType::kHttp);
+  s.url = "https://localhost:" + std::to_string(col.port()) + "/ingest";
+  c.sinks.push_back(s);
+  auto a = Auditor::create(c, config::no_env());
+  ASSERT_TRUE(a.ok()) << a.error().reason;
+  const std::string tag = Tag();
+  constexpr int kN = 200;
+  EmitBurst(*a.value(), tag, kN);
+  ASSERT_TRUE(WaitFor([&] { return col.failed_handshakes() >= 2; }, 10000));
+  ASSERT_TRUE(WaitFor([&] { return a.value()->sink(1).spooled() >= kN; }, 10000))
+      << a.value()->sink(1).spooled();
+  EXPECT_EQ(col.bodies().size(), 0u);
+  EXPECT_EQ(col.handshakes(), 0);
+  EXPECT_EQ(a.value()->sink(1).sent(), 0u);
+  EXPECT_GE(a.value()->sink(1).errors(), 2u);
+  EXPECT_EQ(a.value()->sink(1).backlog(), static_cast<size_t>(kN));
+  a.value()->stop(std::chrono::milliseconds(200));
+  EXPECT_EQ(a.value()->sink(1).dropped(), 0u);
+}
+
+}  // namespace
+}  // namespace portcullis::audit
