@@ -1,5 +1,6 @@
 #include "proxy/audit/transport.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <netdb.h>
@@ -103,9 +104,19 @@ Result<std::unique_ptr<Transport>> Transport::connect(const std::string& host, u
     }
   }
   t->ssl_ = SSL_new(t->ctx_);
-  const std::string& sni = tls.sni.empty() ? host : tls.sni;
-  SSL_set_tlsext_host_name(t->ssl_, sni.c_str());
-  if (tls.verify) SSL_set1_host(t->ssl_, sni.c_str());
+  const std::string& name = tls.sni.empty() ? host : tls.sni;
+  // A collector addressed by IP literal: RFC 6066 section 3 forbids a literal address in SNI
+  // (we sent it), and the certificate is checked against its IP SAN (RFC 2818 3.1) explicitly
+  // rather than relying on SSL_set1_host guessing that the name is an address.
+  in6_addr ip{};
+  bool is_ip =
+      inet_pton(AF_INET, name.c_str(), &ip) == 1 || inet_pton(AF_INET6, name.c_str(), &ip) == 1;
+  if (!is_ip) SSL_set_tlsext_host_name(t->ssl_, name.c_str());
+  if (tls.verify) {
+    int ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl_), name.c_str())
+                   : SSL_set1_host(t->ssl_, name.c_str());
+    if (ok != 1) return make_error("cannot set the TLS peer name " + name + ": " + ssl_error());
+  }
   SSL_set_fd(t->ssl_, t->fd_);
   for (;;) {
     int r = SSL_connect(t->ssl_);

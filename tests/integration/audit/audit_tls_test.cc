@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,25 @@ std::vector<int> Order(const std::string& text, const std::string& tag) {
   return out;
 }
 
+// A server certificate whose only name is an IP SAN. Not MakeLeaf: its extension file is written
+// through Run(), whose stdout redirect to the log wins, so its leaves carry no SAN at all (their
+// DNS names only match through the CN fallback).
+bool MakeIpLeaf(const std::string& dir, const std::string& ca, const std::string& leaf,
+                const std::string& ip) {
+  std::ofstream(dir + "/" + leaf + ".ext")
+      << "subjectAltName=IP:" << ip << "\nextendedKeyUsage=serverAuth\n";
+  std::string p = dir + "/" + leaf;
+  std::string cmd =
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=ip' "
+      "-keyout " +
+      p + ".key -out " + p +
+      ".csr >/dev/null 2>&1 && "
+      "openssl x509 -req -in " +
+      p + ".csr -CA " + dir + "/" + ca + ".pem -CAkey " + dir + "/" + ca +
+      ".key -CAcreateserial -days 2 -extfile " + p + ".ext -out " + p + ".pem >/dev/null 2>&1";
+  return system(cmd.c_str()) == 0;
+}
+
 std::string RsyslogBinary() {
   auto env = ServicesEnv();
   if (env.count("RSYSLOGD") != 0) return env["RSYSLOGD"];
@@ -61,7 +81,9 @@ class AuditTls : public ::testing::Test {
     ASSERT_TRUE(portcullis::testing::MakeCa(dir_, "rogue"));
     ASSERT_TRUE(portcullis::testing::MakeLeaf(dir_, "rogue", "impostor", "localhost"));
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    if (getenv("KEEP") == nullptr) fs::remove_all(dir_);
+  }
   config::AuditConfig Base() {
     config::AuditConfig c;
     c.spool_dir = dir_ + "/spool";
@@ -261,6 +283,50 @@ TEST_F(AuditTls, HttpsRefusesACollectorNotSignedByCaFile) {
   EXPECT_EQ(a.value()->sink(1).backlog(), static_cast<size_t>(kN));
   a.value()->stop(std::chrono::milliseconds(200));
   EXPECT_EQ(a.value()->sink(1).dropped(), 0u);
+}
+
+// A collector addressed by IP: the name check must use the certificate's IP SAN (RFC 6125 /
+// RFC 2818 3.1), and no SNI may carry the literal address (RFC 6066 section 3).
+TEST_F(AuditTls, HttpsByIpAddressChecksTheIpSanAndSendsNoSni) {
+  ASSERT_TRUE(MakeIpLeaf(dir_, "ca", "ipserver", "127.0.0.1"));
+  TlsCollector col(dir_ + "/ipserver.pem", dir_ + "/ipserver.key");
+  ASSERT_TRUE(col.ok());
+  config::AuditConfig c = Base();
+  config::AuditSinkConfig s = Verified(config::AuditSinkType::kHttp);
+  s.url = "https://127.0.0.1:" + std::to_string(col.port()) + "/ingest";
+  c.sinks.push_back(s);
+  auto a = Auditor::create(c, config::no_env());
+  ASSERT_TRUE(a.ok()) << a.error().reason;
+  const std::string tag = Tag();
+  constexpr int kN = 100;
+  EmitBurst(*a.value(), tag, kN);
+  ASSERT_TRUE(WaitFor([&] { return a.value()->idle(); }, 10000))
+      << col.handshakes() << " handshakes, " << col.failed_handshakes() << " failed, "
+      << a.value()->sink(1).errors() << " sink errors";
+  a.value()->stop();
+  std::string all;
+  for (const auto& b : col.bodies()) all += b;
+  ExpectCompleteAndInOrder(tag, all, kN);
+  EXPECT_EQ(col.last_sni(), "");
+}
+
+// Right CA, wrong name: a certificate for "localhost" does not vouch for 127.0.0.1.
+TEST_F(AuditTls, HttpsRefusesACertificateForAnotherName) {
+  TlsCollector col(dir_ + "/server.pem", dir_ + "/server.key");
+  ASSERT_TRUE(col.ok());
+  config::AuditConfig c = Base();
+  config::AuditSinkConfig s = Verified(config::AuditSinkType::kHttp);
+  s.url = "https://127.0.0.1:" + std::to_string(col.port()) + "/ingest";
+  c.sinks.push_back(s);
+  auto a = Auditor::create(c, config::no_env());
+  ASSERT_TRUE(a.ok()) << a.error().reason;
+  const std::string tag = Tag();
+  constexpr int kN = 50;
+  EmitBurst(*a.value(), tag, kN);
+  ASSERT_TRUE(WaitFor([&] { return col.failed_handshakes() >= 2; }, 10000));
+  EXPECT_EQ(col.bodies().size(), 0u);
+  EXPECT_EQ(a.value()->sink(1).sent(), 0u);
+  a.value()->stop(std::chrono::milliseconds(200));
 }
 
 }  // namespace

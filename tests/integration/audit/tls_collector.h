@@ -52,6 +52,11 @@ class TlsCollector {
     std::lock_guard<std::mutex> lk(mu_);
     return bodies_;
   }
+  // The server name the last client sent (empty: no SNI extension).
+  std::string last_sni() {
+    std::lock_guard<std::mutex> lk(mu_);
+    return last_sni_;
+  }
 
  private:
   void Loop() {
@@ -67,6 +72,11 @@ class TlsCollector {
       SSL_set_fd(ssl, c);
       if (SSL_accept(ssl) == 1) {
         ++handshakes_;
+        const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+        {
+          std::lock_guard<std::mutex> lk(mu_);
+          last_sni_ = sni == nullptr ? "" : sni;
+        }
         Handle(ssl);
         SSL_shutdown(ssl);
       } else {
@@ -108,6 +118,7 @@ class TlsCollector {
   std::thread thread_;
   std::mutex mu_;
   std::vector<std::string> bodies_;
+  std::string last_sni_;
 };
 
 }  // namespace portcullis::audit::testing
