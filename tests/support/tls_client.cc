@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 namespace portcullis::testing {
 namespace {
@@ -36,7 +37,13 @@ bool MakeLeaf(const std::string& dir, const std::string& ca, const std::string& 
   std::string ext_text = dns.empty()
                              ? "extendedKeyUsage=clientAuth\n"
                              : "subjectAltName=DNS:" + dns + "\nextendedKeyUsage=serverAuth\n";
-  if (!Run("printf '" + ext_text + "' > " + ext)) return false;
+  {
+    // Written directly: a shell redirect here would be overridden by Run()'s own log redirect,
+    // leaving the certificate without subjectAltName / extendedKeyUsage.
+    std::ofstream out(ext, std::ios::trunc);
+    out << ext_text;
+    if (!out) return false;
+  }
   std::string cn = dns.empty() ? leaf : dns;
   return Run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=" + cn +
              "' -keyout " + dir + "/" + leaf + ".key -out " + dir + "/" + leaf + ".csr") &&
