@@ -404,13 +404,7 @@ void Connection::after_head_verdict(const http::RequestHead& head, pipeline::Ver
     evbuffer_drain(in, head_bytes);
     rs_->ctx.head = nullptr;
     // The unread body makes the connection unusable for another request: close after answering.
-    char body[160];
-    int len =
-        std::snprintf(body, sizeof(body), "Request blocked (%.*s). Request id: %.*s\n",
-                      static_cast<int>(v.reason.size()), v.reason.data(),
-                      static_cast<int>(rs_->ctx.request_id.size()), rs_->ctx.request_id.data());
-    send_local_response(v.status, std::string_view(body, static_cast<size_t>(len)),
-                        has_body || !client_keep_alive_);
+    send_block_page(v, has_body || !client_keep_alive_);
     return;
   }
   if (head.framing == http::BodyFraming::kContentLength &&
@@ -490,12 +484,7 @@ bool Connection::release_held_body(bool complete) {
   }
   if (v.action == pipeline::Action::kBlock) {
     rs_->ctx.head = nullptr;
-    char body[160];
-    int len =
-        std::snprintf(body, sizeof(body), "Request blocked (%.*s). Request id: %.*s\n",
-                      static_cast<int>(v.reason.size()), v.reason.data(),
-                      static_cast<int>(rs_->ctx.request_id.size()), rs_->ctx.request_id.data());
-    send_local_response(v.status, std::string_view(body, static_cast<size_t>(len)), true);
+    send_block_page(v, /*close=*/true);
     return false;
   }
   holding_ = false;
@@ -989,6 +978,16 @@ void Connection::complete_request(uint16_t status) {
       std::chrono::duration_cast<std::chrono::microseconds>(now - rs_->ctx.start).count());
   worker_.metrics().observe_request(status, us);
   if (runtime_ != nullptr) runtime_->pipeline->on_complete(rs_->ctx);
+}
+
+// The page a stage's Block verdict answers with: short, with the reason and the request id (so
+// a user can quote it and an operator can find the audit event).
+void Connection::send_block_page(const pipeline::Verdict& v, bool close) {
+  char body[160];
+  int len = std::snprintf(body, sizeof(body), "Request blocked (%.*s). Request id: %.*s\n",
+                          static_cast<int>(v.reason.size()), v.reason.data(),
+                          static_cast<int>(rs_->ctx.request_id.size()), rs_->ctx.request_id.data());
+  send_local_response(v.status, std::string_view(body, static_cast<size_t>(len)), close);
 }
 
 void Connection::send_local_response(uint16_t status, std::string_view body, bool close) {

@@ -95,6 +95,7 @@ class Connection {
   void finish_exchange();
   void upstream_failed(UpstreamError kind, bool timeout);
   void send_local_response(uint16_t status, std::string_view body, bool close);
+  void send_block_page(const pipeline::Verdict& v, bool close);
   void complete_request(uint16_t status);
   void enter_tunnel();
   void pump_tunnel(bufferevent* from, bufferevent* to);
