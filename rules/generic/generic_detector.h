@@ -4,6 +4,9 @@
 //   detect_template_injection SSTI, EL/OGNL, Log4Shell, SSI, ESI          "template" "el" "log4j"
 //                                                                         "ssi" "esi"
 //   detect_js_injection       JS code injection (Zen style)               "js-*"
+//   detect_header_injection   CRLF response splitting                     "header"
+//   detect_ldap_injection     LDAP search-filter break-out                "ldap"
+//   detect_open_redirect      open redirect / URL confusion               "redirect"
 // The input must already be decoded (percent, entities, ...). Pure, allocation-free, no globals.
 #pragma once
 

@@ -37,6 +37,7 @@ enum : uint32_t {
   kNotShellWord = 1u << 24,  // not [A-Za-z0-9_.@-]
   kNotBase64 = 1u << 25,     // not [A-Za-z0-9+/=_-] (path detector's base64 alphabet)
   kNotSqlProse = 1u << 26,   // not [A-Za-z0-9_ ,!-] (plain text and codes, see sqli_may_fire)
+  kLineBreak = 1u << 27,     // CR or LF
 };
 
 constexpr bool is_alnum(unsigned c) {
@@ -114,13 +115,17 @@ constexpr std::array<uint32_t, 256> make_table() {
       case '@':
         m = kSsrfStop;
         break;
+      case '\n':
+        m = kSsrfStop | kLineBreak;
+        break;
       case ' ':
       case '\t':
-      case '\n':
       case '\v':
       case '\f':
-      case '\r':
         m = kSsrfStop;
+        break;
+      case '\r':
+        m = kSsrfStop | kLineBreak;
         break;
       default:
         break;
@@ -258,8 +263,20 @@ bool xss_may_fire(uint32_t m) {
 // generic (rules/generic): XML entities/XInclude/XSLT need '<' (or the XInclude namespace URL,
 // ':'); every template delimiter and directive holds '{', '(', '[' or '<' (log4j "${", SSI
 // "<!--#", PHP "<?"); JS injection needs a quote to break out of, or '(', '[' or '`' for a call.
-bool generic_may_fire(uint32_t m) {
-  return (m & (kLt | kBrace | kParen | kBracket | kBacktick | kSQuote | kDQuote | kColon)) != 0;
+// Header injection needs a CR or LF; LDAP filter injection needs '(' (already in the set); an open
+// redirect needs ':' (a scheme) or, for a scheme-relative target, two leading '/' or '\\'.
+bool generic_may_fire(std::string_view s, uint32_t m) {
+  if ((m & (kLt | kBrace | kParen | kBracket | kBacktick | kSQuote | kDQuote | kColon |
+            kLineBreak)) != 0) {
+    return true;
+  }
+  if ((m & (kSlash | kBackslash)) == 0) return false;
+  size_t i = 0;
+  while (i < s.size() && static_cast<unsigned char>(s[i]) <= 0x20) ++i;
+  if (i >= s.size() || (s[i] != '/' && s[i] != '\\')) return false;
+  ++i;
+  while (i < s.size() && s[i] == '\t') ++i;  // WHATWG URL parsing drops tabs: `/<TAB>/host`
+  return i < s.size() && (s[i] == '/' || s[i] == '\\');
 }
 
 }  // namespace
@@ -277,7 +294,7 @@ DetectorSet prefilter_detectors(std::string_view s, DetectorSet candidates) {
   drop(Detector::kSsrf, ssrf_may_fire(s, m));
   drop(Detector::kNosql, nosql_may_fire(m));
   drop(Detector::kXss, xss_may_fire(m));
-  drop(Detector::kGeneric, generic_may_fire(m));
+  drop(Detector::kGeneric, generic_may_fire(s, m));
   // proto: two substring searches, already as cheap as a prefilter.
   return out;
 }

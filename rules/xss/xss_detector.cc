@@ -59,9 +59,10 @@ bool is_always_dangerous_tag(std::string_view tag) {
 
 // Elements that are dangerous with attributes (src/data/code/href/action/http-equiv...).
 bool is_dangerous_with_attrs(std::string_view tag) {
-  static constexpr std::array<std::string_view, 11> kTags = {
-      "object", "embed", "applet",  "frame",   "base", "link",
-      "meta",   "form",  "isindex", "bgsound", "layer"};
+  // `xml`: IE data islands (`<XML SRC=...>`, `<XML ID=I>` feeding DATASRC bindings).
+  static constexpr std::array<std::string_view, 12> kTags = {
+      "object", "embed", "applet",  "frame",   "base",  "link",
+      "meta",   "form",  "isindex", "bgsound", "layer", "xml"};
   for (auto t : kTags) {
     if (tag_is(tag, t)) return true;
   }
@@ -173,7 +174,9 @@ std::optional<Finding> scan(std::string_view in, Start start) {
         }
         break;
       case TokKind::kPi:
-        if (istarts_with(tok.text, "import")) {
+        // <?import> and <?xml:namespace ... implementation=...>: IE HTC behaviours (code).
+        // (<?xml-stylesheet?> is left alone: XML documents carry it legitimately.)
+        if (istarts_with(tok.text, "import") || istarts_with(tok.text, "xml:namespace")) {
           return make(ctx, "processing instruction loading code", "<?import");
         }
         break;

@@ -66,8 +66,8 @@ TEST_F(CorpusQuality, GenericDetection) {
     double min;
   } cases[] = {
       {"aikido-zen/attack-generic.txt", 84.0},
-      {"payloadsallthethings/attack-generic.txt", 40.0},
-      {"fuzzdb/attack-generic.txt", 33.0},
+      {"payloadsallthethings/attack-generic.txt", 70.0},
+      {"fuzzdb/attack-generic.txt", 36.0},
       {"coreruleset/attack-generic.txt", 15.0},
   };
   for (const auto& c : cases) {
@@ -90,6 +90,10 @@ TEST_F(CorpusQuality, FalsePositives) {
       // Two of its 98 "benign" lines are real XSS payloads (`<script ...>` and
       // `url(javascript:alert(1))`); see report.
       if (rel == "coreruleset/benign-xss.txt") limit = 2.1;
+      // `http:0xABCDEF` and `http:0xA9.0xFE.0xA9` (2 of 20) are metadata-address SSRF payloads in
+      // legacy spellings; the ssrf detector flags them too. The generic open-redirect check sees
+      // a special scheme without `//` and a hex host.
+      if (rel == "coreruleset/benign-ssrf.txt") limit = 10.1;
       EXPECT_LE(rate(rel, Which::kEither), limit) << rel;
       ++files;
     }
