@@ -189,6 +189,18 @@ constexpr std::string_view kShellFunctions[] = {"system",
                                                 "assert",
                                                 "backticks"};
 
+// System and network administration tools that are no English word and no programming language:
+// after a command separator they run whatever their arguments ("; netsh firewall set opmode
+// disable", "| net user"), so they need no shell-like argument as evidence. Compared
+// case-insensitively: most are Windows tools and cmd.exe ignores case.
+constexpr std::string_view kAdminTools[] = {
+    "whoami",   "uname",    "ifconfig",  "ipconfig", "netstat",  "systeminfo", "tasklist",
+    "taskkill", "wmic",     "certutil",  "bitsadmin", "regsvr32", "rundll32",  "mshta",
+    "netsh",    "nslookup", "useradd",   "usermod",  "userdel",  "iptables",   "mkfifo",
+    "crontab",  "nmap",     "socat",     "ncat",     "netcat",   "wget",       "chmod",
+    "chown",    "printenv", "getent",    "visudo",   "killall",  "pkill",      "schtasks",
+    "nltest",   "icacls",   "cacls",     "powershell", "pwsh",   "cscript",    "wscript"};
+
 // Words that precede the real command: "time curl x", "sudo -u x id", "if ...; then id".
 constexpr std::string_view kPrefixWords[] = {
     "time",  "nohup", "sudo", "env", "exec", "command", "builtin", "nice", "timeout",
@@ -562,8 +574,12 @@ class Analyzer {
     if (sep != Sep::kNone) {
       bool ends_with_sep = term != Tok::kEnd && term != Tok::kClose;
       bool alone = arg == nullptr;
+      char lowered[kMaxWord];
+      size_t ln = 0;
+      for (char ch : name) lowered[ln++] = lower(ch);
+      const bool admin_tool = in_list(std::string_view(lowered, ln), kAdminTools);
       if (evidence || sep == Sep::kStrong || quoted_arg || (st == Strength::kStrong && alone) ||
-          (alone && (ends_with_sep || glued))) {
+          (alone && (ends_with_sep || glued)) || admin_tool) {
         flag("command separator followed by a command", name);
         return;
       }
