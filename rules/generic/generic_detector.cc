@@ -1,5 +1,6 @@
 #include "rules/generic/generic_detector.h"
 
+#include "rules/generic/format_string.h"
 #include "rules/generic/header_injection.h"
 #include "rules/generic/js_injection.h"
 #include "rules/generic/ldap_injection.h"
@@ -15,6 +16,7 @@ std::optional<Finding> detect_generic(std::string_view decoded) {
   if (auto f = detect_js_injection(decoded)) return f;
   if (auto f = detect_header_injection(decoded)) return f;
   if (auto f = detect_ldap_injection(decoded)) return f;
+  if (auto f = detect_format_string(decoded)) return f;
   return detect_open_redirect(decoded);
 }
 

@@ -6,6 +6,7 @@
 //   detect_js_injection       JS code injection (Zen style)               "js-*"
 //   detect_header_injection   CRLF response splitting                     "header"
 //   detect_ldap_injection     LDAP search-filter break-out                "ldap"
+//   detect_format_string      printf format-string injection              "format"
 //   detect_open_redirect      open redirect / URL confusion               "redirect"
 // The input must already be decoded (percent, entities, ...). Pure, allocation-free, no globals.
 #pragma once

@@ -38,6 +38,20 @@ bool starts_component(std::string_view s) {
 }  // namespace
 
 std::optional<Finding> detect_ldap_injection(std::string_view in) {
+  // A complete filter operator with its first component, `(|(mail=*))` or `(&(uid=a)...`, inside
+  // an assertion value: nothing but LDAP writes `(|(` followed by an attribute assertion.
+  for (size_t p = in.find('('); p != std::string_view::npos; p = in.find('(', p + 1)) {
+    if (p + 2 < in.size() && (in[p + 1] == '|' || in[p + 1] == '&' || in[p + 1] == '!') &&
+        in[p + 2] == '(' && starts_component(in.substr(p + 3)) &&
+        (in[p + 3] != '|' && in[p + 3] != '&' && in[p + 3] != '!')) {
+      Finding f;
+      f.detector = Detector::kGeneric;
+      f.context = "ldap";
+      f.reason = "filter operator with an assertion";
+      f.set_fingerprint("(|(attr=");
+      return f;
+    }
+  }
   for (size_t p = in.find(')'); p != std::string_view::npos; p = in.find(')', p + 1)) {
     size_t i = p + 1;
     // More `)` may close enclosing components first: `*))(|(uid=*`.

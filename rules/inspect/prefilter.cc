@@ -38,6 +38,7 @@ enum : uint32_t {
   kNotBase64 = 1u << 25,     // not [A-Za-z0-9+/=_-] (path detector's base64 alphabet)
   kNotSqlProse = 1u << 26,   // not [A-Za-z0-9_ ,!-] (plain text and codes, see sqli_may_fire)
   kLineBreak = 1u << 27,     // CR or LF
+  kPercent = 1u << 28,       // %
 };
 
 constexpr bool is_alnum(unsigned c) {
@@ -111,6 +112,9 @@ constexpr std::array<uint32_t, 256> make_table() {
         break;
       case '#':
         m = kHash;
+        break;
+      case '%':
+        m = kPercent;
         break;
       case '@':
         m = kSsrfStop;
@@ -263,11 +267,12 @@ bool xss_may_fire(uint32_t m) {
 // generic (rules/generic): XML entities/XInclude/XSLT need '<' (or the XInclude namespace URL,
 // ':'); every template delimiter and directive holds '{', '(', '[' or '<' (log4j "${", SSI
 // "<!--#", PHP "<?"); JS injection needs a quote to break out of, or '(', '[' or '`' for a call.
-// Header injection needs a CR or LF; LDAP filter injection needs '(' (already in the set); an open
-// redirect needs ':' (a scheme) or, for a scheme-relative target, two leading '/' or '\\'.
+// Header injection needs a CR or LF; LDAP filter injection needs '(' (already in the set); a format
+// string needs '%'; an open redirect needs ':' (a scheme) or, for a scheme-relative target, two
+// leading '/' or '\\'.
 bool generic_may_fire(std::string_view s, uint32_t m) {
-  if ((m & (kLt | kBrace | kParen | kBracket | kBacktick | kSQuote | kDQuote | kColon |
-            kLineBreak)) != 0) {
+  if ((m & (kLt | kBrace | kParen | kBracket | kBacktick | kSQuote | kDQuote | kColon | kLineBreak |
+            kPercent)) != 0) {
     return true;
   }
   if ((m & (kSlash | kBackslash)) == 0) return false;
