@@ -110,6 +110,65 @@ bool match_word(DecodedChars& it, std::string_view word) {
 
 }  // namespace
 
+namespace {
+
+int base64_value(int c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+// After `data:<type>;`: when the parameters say base64, decodes the start of the body (bounded)
+// and reports whether it is markup that runs script.
+bool base64_body_is_markup(DecodedChars it, std::string_view v) {
+  char params[48];
+  size_t pn = 0;
+  int c;
+  while ((c = it.next()) >= 0 && c != ',' && pn < sizeof(params)) {
+    if (c > 0x20) params[pn++] = static_cast<char>(c);  // next() has lower-cased it
+  }
+  if (c != ',' || std::string_view(params, pn).find("base64") == std::string_view::npos) {
+    return false;
+  }
+  // The body in its raw case (base64 is case-sensitive); whitespace and character references
+  // (`&NewLine;`, `&#10;`) inside it are skipped, as URL parsing strips the newlines they name.
+  std::string_view body = v.substr(it.raw_position());
+  char out[384];
+  size_t n = 0;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < body.size() && n < sizeof(out); ++i) {
+    const char ch = body[i];
+    if (ch == '&') {
+      size_t semi = body.find(';', i);
+      if (semi == std::string_view::npos || semi - i > 12) break;
+      i = semi;
+      continue;
+    }
+    if (static_cast<unsigned char>(ch) <= 0x20) continue;
+    int val = base64_value(ch);
+    if (val < 0) break;
+    acc = (acc << 6) | static_cast<uint32_t>(val);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      char b = static_cast<char>((acc >> bits) & 0xFF);
+      out[n++] = b >= 'A' && b <= 'Z' ? static_cast<char>(b + 32) : b;
+    }
+  }
+  std::string_view html(out, n);
+  for (std::string_view needle :
+       {"<script", "<svg", "<iframe", "javascript:", "onload=", "onerror="}) {
+    if (html.find(needle) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 UrlVerdict classify_url(std::string_view value, std::string_view* body) {
   // Skip leading C0 controls and spaces, raw or encoded.
   DecodedChars probe(value, true);
@@ -150,6 +209,10 @@ UrlVerdict classify_url(std::string_view value, std::string_view* body) {
       if (body) *body = v.substr(it.raw_position());
       return UrlVerdict::kDataHtml;
     }
+    // Any other media type with a base64 body that decodes to markup: browsers that sniff
+    // content (and downloads opened from disk) render it as HTML, so the declared type
+    // (`data:application/x-x509-user-cert;base64,PHNjcmlwdD4...`) is only a disguise.
+    if (c == ';' && base64_body_is_markup(it, v)) return UrlVerdict::kDataHtml;
   }
   return UrlVerdict::kSafe;
 }
@@ -168,9 +231,9 @@ bool is_dangerous_css(std::string_view css) {
   };
   auto check = [&]() {
     return contains("expression(") || contains("javascript:") || contains("vbscript:") ||
-           contains("behavior:") || contains("-moz-binding") || contains("@import") ||
-           contains("url(javascript") || contains("url(vbscript") || contains("url('javascript") ||
-           contains("url(\"javascript");
+           contains("behavior:") || contains("behaviour:") || contains("-moz-binding") ||
+           contains("@import") || contains("url(javascript") || contains("url(vbscript") ||
+           contains("url('javascript") || contains("url(\"javascript");
   };
   while ((c = it.next()) >= 0) {
     if (c == '\\') {
