@@ -22,10 +22,54 @@ bool context_applies(const SqliContext& c, std::string_view in, bool has_backsla
   return in.find(c.quote) != std::string_view::npos;  // no quote, no break
 }
 
+// Code points that Unicode-to-codepage "best fit" conversions turn into an ASCII apostrophe
+// (SQL Server nvarchar -> varchar, MySQL with a latin1 connection, ODBC drivers): U+2018, U+2019
+// and U+201B quotation marks, U+2032 prime, U+02BC modifier apostrophe, U+FF07 fullwidth
+// apostrophe. A payload written with them (`‘ or 1=1 --`) breaks out once the database converts
+// it. Returns the UTF-8 length of such a sequence at s[i], or 0.
+size_t best_fit_apostrophe(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+  if (b(0) == 0xE2 && b(1) == 0x80 &&
+      (b(2) == 0x98 || b(2) == 0x99 || b(2) == 0x9B || b(2) == 0xB2)) {
+    return 3;
+  }
+  if (b(0) == 0xCA && b(1) == 0xBC) return 2;
+  if (b(0) == 0xEF && b(1) == 0xBC && b(2) == 0x87) return 3;
+  return 0;
+}
+
+std::optional<Finding> detect_sqli_bytes(std::string_view input);
+
 }  // namespace
 
 std::optional<Finding> detect_sqli(std::string_view input) {
   if (input.size() > kSqliMaxExaminedBytes) input = input.substr(0, kSqliMaxExaminedBytes);
+  if (auto f = detect_sqli_bytes(input)) return f;
+  // Only inputs holding a best-fit apostrophe get the second pass (bytes >= 0x80 are rare).
+  bool lead = false;
+  for (char c : input) lead |= static_cast<unsigned char>(c) >= 0xCA;
+  if (!lead) return std::nullopt;
+  char buf[kSqliMaxExaminedBytes];
+  size_t n = 0;
+  bool any = false;
+  for (size_t i = 0; i < input.size();) {
+    if (size_t len = best_fit_apostrophe(input, i)) {
+      buf[n++] = '\'';
+      i += len;
+      any = true;
+    } else {
+      buf[n++] = input[i++];
+    }
+  }
+  if (!any) return std::nullopt;
+  auto f = detect_sqli_bytes(std::string_view(buf, n));
+  if (f) f->reason = "quote break-out through a best-fit apostrophe (U+2018/U+2019/U+2032)";
+  return f;
+}
+
+namespace {
+
+std::optional<Finding> detect_sqli_bytes(std::string_view input) {
   if (input.empty()) return std::nullopt;
   bool has_backslash = input.find('\\') != std::string_view::npos;
   SqlTokenList list;  // ~8 KiB on the stack, reused per context
@@ -45,6 +89,8 @@ std::optional<Finding> detect_sqli(std::string_view input) {
   }
   return std::nullopt;
 }
+
+}  // namespace
 
 void explain_sqli(std::string_view input, std::string& out) {
   if (input.size() > kSqliMaxExaminedBytes) {
