@@ -257,8 +257,24 @@ std::optional<Finding> scan_raw(std::string_view in) {
     size_t i = 0;
     while (i < rest.size() && (is_alnum(rest[i]) || rest[i] == ':' || rest[i] == '\0')) ++i;
     if (i > 0 && i < rest.size() &&
-        (tag_is(rest.substr(0, i), "script") || tag_is(rest.substr(0, i), "iframe"))) {
+        (is_always_dangerous_tag(rest.substr(0, i)) || tag_is(rest.substr(0, i), "iframe"))) {
       return make("html", "script-capable element (raw)", "<tag");
+    }
+    // An active element with an attribute (`<embed src=`, `<meta http-equiv=`), found where a
+    // spec tokenizer saw only an attribute value: an XML attribute or a sanitizer's text that a
+    // later decoding step (entity decoding, innerHTML of the value) turns into markup.
+    if (i > 0 && i < rest.size() && is_dangerous_with_attrs(rest.substr(0, i))) {
+      size_t k = i;
+      while (k < rest.size() && (rest[k] == ' ' || rest[k] == '/' || rest[k] == '\t' ||
+                                 rest[k] == '\n' || rest[k] == '\r')) {
+        ++k;
+      }
+      size_t name = k;
+      while (k < rest.size() && (is_alnum(rest[k]) || rest[k] == '-' || rest[k] == ':')) ++k;
+      while (k < rest.size() && (rest[k] == ' ' || rest[k] == '/')) ++k;
+      if (k > name && k < rest.size() && rest[k] == '=') {
+        return make("html", "active element with attributes (raw)", "<tag attr");
+      }
     }
   }
   for (std::string_view scheme : {"javascript:", "vbscript:"}) {
