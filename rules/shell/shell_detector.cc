@@ -493,6 +493,9 @@ class Analyzer {
           out.clear();
           for (size_t k = i; k < j; ++k) out.push(v[k]);
           out.has_glob = w.has_glob;
+          // A command name made by brace expansion (`{,ifconfig}`, `{id,}`) hides it as much as
+          // quoting inside the name does.
+          out.split = true;
         }
         i = j + 1;
       }
