@@ -194,12 +194,12 @@ constexpr std::string_view kShellFunctions[] = {"system",
 // disable", "| net user"), so they need no shell-like argument as evidence. Compared
 // case-insensitively: most are Windows tools and cmd.exe ignores case.
 constexpr std::string_view kAdminTools[] = {
-    "whoami",   "uname",    "ifconfig",  "ipconfig", "netstat",  "systeminfo", "tasklist",
-    "taskkill", "wmic",     "certutil",  "bitsadmin", "regsvr32", "rundll32",  "mshta",
-    "netsh",    "nslookup", "useradd",   "usermod",  "userdel",  "iptables",   "mkfifo",
-    "crontab",  "nmap",     "socat",     "ncat",     "netcat",   "wget",       "chmod",
-    "chown",    "printenv", "getent",    "visudo",   "killall",  "pkill",      "schtasks",
-    "nltest",   "icacls",   "cacls",     "powershell", "pwsh",   "cscript",    "wscript"};
+    "whoami",   "uname",    "ifconfig", "ipconfig",   "netstat",  "systeminfo", "tasklist",
+    "taskkill", "wmic",     "certutil", "bitsadmin",  "regsvr32", "rundll32",   "mshta",
+    "netsh",    "nslookup", "useradd",  "usermod",    "userdel",  "iptables",   "mkfifo",
+    "crontab",  "nmap",     "socat",    "ncat",       "netcat",   "wget",       "chmod",
+    "chown",    "printenv", "getent",   "visudo",     "killall",  "pkill",      "schtasks",
+    "nltest",   "icacls",   "cacls",    "powershell", "pwsh",     "cscript",    "wscript"};
 
 // Words that precede the real command: "time curl x", "sudo -u x id", "if ...; then id".
 constexpr std::string_view kPrefixWords[] = {
@@ -241,6 +241,7 @@ struct Word {
   size_t len = 0;
   bool quoted = false;        // some part was quoted
   bool var_only = false;      // the word is just an expansion ($CMD, $@)
+  bool assigned = false;      // ... of a variable the input assigned earlier (a=/etc; $a)
   bool has_glob = false;      // unquoted ? * [ (pathname expansion)
   bool has_subst = false;     // contained $(...) or `...`
   bool split = false;         // quoting, escaping or an empty expansion inside the word (w'h'o)
@@ -252,7 +253,7 @@ struct Word {
   }
   void clear() {
     len = 0;
-    quoted = var_only = has_glob = has_subst = split = fully_quoted = false;
+    quoted = var_only = assigned = has_glob = has_subst = split = fully_quoted = false;
   }
 };
 
@@ -302,7 +303,7 @@ Strength command_strength(const Word& w) {
 // An argument only a command line has: an option, a path, a number, a drive path.
 bool shell_like_arg(const Word& w) {
   std::string_view s = w.view();
-  if (s.empty()) return w.has_subst;
+  if (s.empty()) return w.has_subst || w.assigned;  // `$a` that the input assigned itself
   if (s.size() >= 2 && s[0] == '-' &&
       (is_alpha(s[1]) || is_digit(s[1]) || (s[1] == '-' && s.size() > 2 && is_alpha(s[2]))))
     return true;
@@ -583,7 +584,8 @@ class Analyzer {
       const bool admin_tool = in_list(std::string_view(lowered, ln), kAdminTools);
       if (evidence || sep == Sep::kStrong || quoted_arg || (st == Strength::kStrong && alone) ||
           (alone && (ends_with_sep || glued)) || admin_tool) {
-        flag("command separator followed by a command", name);
+        flag("command separator followed by a command",
+             name.empty() ? std::string_view("$var") : name);
         return;
       }
     }
@@ -745,12 +747,27 @@ class Analyzer {
       } else if (w->len == 0 && name[0] >= 'A' && name[0] <= 'Z' &&
                  (k >= s_.size() || is_blank(s_[k]) || is_operator(s_[k]))) {
         w->var_only = true;
+      } else if (w->len == 0 && assigned_before(name, i)) {
+        // `c=cat;a=/etc/passwd;$c $a`, `c1=c;c2=a;c3=t;$c1$c2$c3`: the input defines the
+        // variable itself and then expands it where a command name goes.
+        w->var_only = true;
+        w->assigned = true;
       }
       pos_ = k;
       return;
     }
     w->push('$');
     pos_ = i;
+  }
+
+  // True when `name=` appears as an assignment word earlier in the input (before `end`).
+  bool assigned_before(std::string_view name, size_t end) const {
+    std::string_view head = s_.substr(0, end);
+    for (size_t p = head.find(name); p != std::string_view::npos; p = head.find(name, p + 1)) {
+      const bool word_start = p == 0 || is_blank(head[p - 1]) || is_operator(head[p - 1]);
+      if (word_start && p + name.size() < head.size() && head[p + name.size()] == '=') return true;
+    }
+    return false;
   }
 
   // Scans one token starting at pos_.
