@@ -1,5 +1,6 @@
 #include "rules/generic/generic_detector.h"
 
+#include "rules/generic/deserialization.h"
 #include "rules/generic/format_string.h"
 #include "rules/generic/header_injection.h"
 #include "rules/generic/js_injection.h"
@@ -17,6 +18,7 @@ std::optional<Finding> detect_generic(std::string_view decoded) {
   if (auto f = detect_header_injection(decoded)) return f;
   if (auto f = detect_ldap_injection(decoded)) return f;
   if (auto f = detect_format_string(decoded)) return f;
+  if (auto f = detect_deserialization(decoded)) return f;
   return detect_open_redirect(decoded);
 }
 

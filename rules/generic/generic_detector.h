@@ -7,6 +7,7 @@
 //   detect_header_injection   CRLF response splitting                     "header"
 //   detect_ldap_injection     LDAP search-filter break-out                "ldap"
 //   detect_format_string      printf format-string injection              "format"
+//   detect_deserialization    PHP/Java/.NET serialized objects            "deserialization"
 //   detect_open_redirect      open redirect / URL confusion               "redirect"
 // The input must already be decoded (percent, entities, ...). Pure, allocation-free, no globals.
 #pragma once

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 
+#include "rules/generic/deserialization.h"
 #include "rules/sqli/sql_keywords.h"
 
 namespace portcullis::rules {
@@ -275,6 +276,9 @@ bool generic_may_fire(std::string_view s, uint32_t m) {
             kPercent)) != 0) {
     return true;
   }
+  // Deserialization: a PHP object needs ':' and '"' (above); Java/.NET magic counts at the start
+  // of the input or after a quote, ':' or '>' (whose XML needs '<'), all above but the start.
+  if (starts_with_serialization_magic(s)) return true;
   if ((m & (kSlash | kBackslash)) == 0) return false;
   size_t i = 0;
   while (i < s.size() && static_cast<unsigned char>(s[i]) <= 0x20) ++i;
