@@ -9,6 +9,7 @@
 #include "proxy/audit/event_json.h"
 #include "proxy/audit/file_sink.h"
 #include "proxy/audit/http_sink.h"
+#include "proxy/audit/sigpipe.h"
 #include "proxy/audit/slack_sink.h"
 #include "proxy/audit/syslog_sink.h"
 
@@ -185,6 +186,7 @@ bool Auditor::emit(const Event& ev) {
 }
 
 void Auditor::run() {
+  block_sigpipe_in_this_thread();
   Event ev;
   std::string json;
   json.reserve(4096);

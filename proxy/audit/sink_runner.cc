@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "proxy/audit/sigpipe.h"
 #include "rules/base/glob.h"
 
 namespace portcullis::audit {
@@ -121,6 +122,7 @@ void SinkRunner::confirm_locked(size_t count, const std::vector<int64_t>& create
 }
 
 void SinkRunner::run() {
+  block_sigpipe_in_this_thread();  // sinks write to sockets and pipes that may vanish
   std::vector<Record> batch;
   std::chrono::milliseconds backoff(100);
   Clock::time_point next_attempt{};
