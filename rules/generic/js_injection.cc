@@ -22,8 +22,9 @@ bool is_capability(std::string_view n) {
       "settimeout", "setinterval", "execsync", "exec",        "spawn",          "spawnsync",
       "execfile",   "document",    "window",   "console",     "xmlhttprequest", "import",
       "top",        "parent",      "frames",   "navigator",   "location",       "atob"};
+  if (n.empty()) return false;
   for (auto w : kNames) {
-    if (n == w) return true;
+    if (w.size() == n.size() && w[0] == n[0] && n == w) return true;
   }
   return false;
 }

@@ -123,6 +123,7 @@ bool InspectionEngine::CleanSet::contains(std::string_view text, DetectorSet set
     const Slot& s = slots_[i];
     // A superset of the detectors found nothing: so does any subset.
     if (s.len == text.size() && (s.set & set) == set &&
+        (text.empty() || s.text[0] == text[0]) &&
         std::memcmp(s.text, text.data(), text.size()) == 0) {
       return true;
     }

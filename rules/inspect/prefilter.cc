@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 
+#include "rules/shell/shell_detector.h"
 #include "rules/sqli/sql_keywords.h"
 
 namespace portcullis::rules {
@@ -34,9 +35,14 @@ enum : uint32_t {
   kSsrfStop = 1u << 21,   // bytes that end a bare host for the ssrf detector: space-ish @ " ' < >
   kNotWord = 1u << 22,    // not [A-Za-z0-9_]
   kNotDigit = 1u << 23,   // not [0-9]
-  kNotShellWord = 1u << 24,  // not [A-Za-z0-9_.@-]
-  kNotBase64 = 1u << 25,     // not [A-Za-z0-9+/=_-] (path detector's base64 alphabet)
-  kNotSqlProse = 1u << 26,   // not [A-Za-z0-9_ ,!-] (plain text and codes, see sqli_may_fire)
+  kNotShellWord = 1u << 24,   // not [A-Za-z0-9_.@-]
+  kNotBase64 = 1u << 25,      // not [A-Za-z0-9+/=_-] (path detector's base64 alphabet)
+  kNotSqlProse = 1u << 26,    // not [A-Za-z0-9_ ,!-] (plain text and codes, see sqli_may_fire)
+  kDot = 1u << 27,            // .
+  kPercent = 1u << 28,        // %
+  kHigh = 1u << 29,           // >= 0x80 (UTF-8 lead or continuation byte)
+  kZero = 1u << 30,           // 0 (of "0x2f" / "0x5c" spelled separators)
+  kNotShellProse = 1u << 31,  // not [A-Za-z0-9_,.!@] or a blank (see shell_may_fire_on_words)
 };
 
 constexpr bool is_alnum(unsigned c) {
@@ -111,6 +117,15 @@ constexpr std::array<uint32_t, 256> make_table() {
       case '#':
         m = kHash;
         break;
+      case '.':
+        m = kDot;
+        break;
+      case '%':
+        m = kPercent;
+        break;
+      case '0':
+        m = kZero;
+        break;
       case '@':
         m = kSsrfStop;
         break;
@@ -127,6 +142,11 @@ constexpr std::array<uint32_t, 256> make_table() {
     }
     if (!is_alnum(c) && c != '_') m |= kNotWord;
     if (c < '0' || c > '9') m |= kNotDigit;
+    if (c >= 0x80) m |= kHigh;
+    if (!is_alnum(c) && c != '_' && c != ',' && c != '.' && c != '!' && c != '@' && c != ' ' &&
+        c != '\t' && c != '\r' && c != '\f' && c != '\v') {
+      m |= kNotShellProse;
+    }
     if (!is_alnum(c) && c != '_' && c != '.' && c != '@' && c != '-') m |= kNotShellWord;
     if (!is_alnum(c) && c != '+' && c != '/' && c != '=' && c != '_' && c != '-') m |= kNotBase64;
     if (!is_alnum(c) && c != '_' && c != ' ' && c != ',' && c != '!' && c != '-') {
@@ -209,8 +229,13 @@ bool sqli_may_fire(std::string_view s, uint32_t m) {
 // standalone_constructs() needs '<' or '%'; the single- and double-quote contexts need ', ", $ or
 // `. For that lone word evaluate() sees n == 1: cmd_exe_statement() needs two words, "sleep" and
 // the prefix-word and command-line rules need an argument, and the executable-path rule needs a
-// '/' or a glob. So only texts outside [A-Za-z0-9_.@-] can fire.
-bool shell_may_fire(uint32_t m) { return (m & kNotShellWord) != 0; }
+// '/' or a glob. So only texts outside [A-Za-z0-9_.@-] can fire. Plain prose ("gift wrap
+// please") only fires when its first word can start a command line: shell_may_fire_on_words()
+// states that proof next to the detector.
+bool shell_may_fire(std::string_view s, uint32_t m) {
+  if ((m & kNotShellWord) == 0) return false;
+  return (m & kNotShellProse) != 0 || shell_may_fire_on_words(s);
+}
 
 // path (rules/path): detect_plain() fires on NUL truncation, a scheme (':'), a UNC path ('\'), a
 // drive (':'), '~', or a walk that needs a separator ('/', '\' or the literal "0x2f"/"0x5c"),
@@ -219,14 +244,29 @@ bool shell_may_fire(uint32_t m) { return (m & kNotShellWord) != 0; }
 // text of >= 8 bytes, a multiple of 4, all in the base64 alphabet: such texts always run.
 bool path_may_fire(std::string_view s, uint32_t m) {
   if ((m & (kSlash | kBackslash | kColon | kTilde | kNul | kQuestion)) != 0) return true;
-  if (contains(s, "..") || contains(s, "0x") || contains(s, "0X")) return true;
+  if ((m & kDot) != 0 && contains(s, "..")) return true;
+  if ((m & kZero) != 0 && (contains(s, "0x") || contains(s, "0X"))) return true;
   return s.size() >= 8 && s.size() % 4 == 0 && (m & kNotBase64) == 0;
 }
 
 // ssrf (rules/ssrf): a URL needs ':' (scheme) or a leading "//"; without ':', '/', '\', '?', '#'
-// the whole trimmed text is judged as a bare host, which check_whole_input() refuses when it
-// holds a space, NUL, '@', a quote, '<' or '>'. Texts shorter than 2 bytes after trimming never
-// fire.
+// the whole trimmed text is judged as a bare host (HostMode::kBare), which check_whole_input()
+// refuses when it holds a space, NUL, '@', a quote, '<' or '>'. Texts shorter than 2 bytes after
+// trimming never fire. For the rest, classify_host() lowercases the text and only changes it
+// further through '%' (percent-decoding) or bytes >= 0x80 (UTS #46 folding); a '[' opens the
+// IPv6 branch. Without those it is an ASCII name with no ':' (no port, no IPv6), and a bare name
+// fires only as a 4-part dotted IPv4 (needs '.') or through classify_name(): every list entry and
+// zone suffix that a bare host can match holds a '.', except the single-label loopback names
+// (localhost, localhost4/6, ip6-/ipv6-localhost, ip6-/ipv6-loopback, loopback), which all hold
+// "lo" (any case). The single-label metadata and rebinding names apply to URLs only.
+bool ssrf_bare_name_may_fire(std::string_view s, uint32_t inner) {
+  if ((inner & (kDot | kPercent | kHigh | kBracket)) != 0) return true;
+  for (size_t i = 0; i + 1 < s.size(); ++i) {
+    if ((s[i] | 0x20) == 'l' && (s[i + 1] | 0x20) == 'o') return true;
+  }
+  return false;
+}
+
 bool ssrf_may_fire(std::string_view s, uint32_t m) {
   if ((m & (kColon | kSlash | kBackslash | kQuestion | kHash)) != 0) return true;
   while (!s.empty() && static_cast<unsigned char>(s.front()) <= 0x20) s.remove_prefix(1);
@@ -234,7 +274,7 @@ bool ssrf_may_fire(std::string_view s, uint32_t m) {
   if (s.size() < 2) return false;
   uint32_t inner = 0;
   for (unsigned char c : s) inner |= kTable[c];
-  return (inner & kSsrfStop) == 0;
+  return (inner & kSsrfStop) == 0 && ssrf_bare_name_may_fire(s, inner);
 }
 
 // nosql value (rules/objects): an operator value starts with '$'; a $where break-out needs a
@@ -272,7 +312,7 @@ DetectorSet prefilter_detectors(std::string_view s, DetectorSet candidates) {
     if (!may) out &= static_cast<DetectorSet>(~detector_bit(d));
   };
   drop(Detector::kSqli, sqli_may_fire(s, m));
-  drop(Detector::kShell, shell_may_fire(m));
+  drop(Detector::kShell, shell_may_fire(s, m));
   drop(Detector::kPath, path_may_fire(s, m));
   drop(Detector::kSsrf, ssrf_may_fire(s, m));
   drop(Detector::kNosql, nosql_may_fire(m));

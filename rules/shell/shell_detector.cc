@@ -201,8 +201,10 @@ constexpr std::string_view kShellVars[] = {"IFS", "PATH",   "HOME",   "USER",   
 
 template <size_t N>
 bool in_list(std::string_view s, const std::string_view (&list)[N]) {
+  if (s.empty()) return false;  // no list holds an empty name
+  // Length and first byte reject almost every entry without a string comparison.
   for (auto item : list)
-    if (s == item) return true;
+    if (item.size() == s.size() && item[0] == s[0] && s == item) return true;
   return false;
 }
 
@@ -1001,7 +1003,43 @@ std::optional<Finding> standalone_constructs(std::string_view s) {
   return std::nullopt;
 }
 
+// Bytes that are plain word characters or blanks for Analyzer::next(): no operator (; & | < > ( )
+// newline), quote, backslash, '$', '`', '#' comment, glob (? * [), brace, '=' (assignments),
+// '-' (options), '/' and '~' (paths), ':' (drives, URLs) or '%' (cmd.exe variables).
+constexpr bool is_plain_word_byte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == ',' || c == '.' || c == '!' || c == '@' || c == ' ' || c == '\t' || c == '\r' ||
+         c == '\f' || c == '\v';
+}
+
 }  // namespace
+
+// Why this is exact: with only plain bytes, standalone_constructs() needs '<' or '%', and the
+// single- and double-quote contexts need ', ", $ or `; they find nothing. The bare Analyzer sees
+// one simple command of unquoted, unsplit words (no separator, so sep == kNone; no
+// substitution; no assignment without '='), evaluated once with first == true. Its rules:
+// cmd_exe_statement() needs words[0] to be FOR (then a '/' or '%' word) or IF; the command
+// index moves past words[0] only when it is a prefix word; "sleep N" needs the command to be
+// "sleep"; "prefix + strong command" needs a prefix word; "command + shell-like argument" needs
+// an argument starting with '-', '/', '~', "./", a drive "X:", holding "://" or "=/", or being
+// digits and dots, which that rule excludes; the executable-path rule needs '/' or a glob. So
+// when words[0] is neither IF, sleep nor a prefix word (compared case-insensitively, a superset),
+// nothing fires. A word longer than kMaxWord is truncated, and its prefix cannot equal those.
+bool shell_may_fire_on_words(std::string_view s) {
+  size_t i = 0;
+  for (char c : s) {
+    if (!is_plain_word_byte(static_cast<unsigned char>(c))) return true;
+  }
+  while (i < s.size() && is_blank(s[i])) ++i;
+  size_t j = i;
+  while (j < s.size() && !is_blank(s[j])) ++j;
+  std::string_view first = s.substr(i, j - i);
+  if (iequals(first, "if") || iequals(first, "sleep")) return true;
+  for (std::string_view p : kPrefixWords) {
+    if (iequals(first, p)) return true;
+  }
+  return false;
+}
 
 std::optional<Finding> detect_shell(std::string_view decoded) {
   if (auto f = standalone_constructs(decoded)) return f;

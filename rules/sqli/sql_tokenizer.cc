@@ -200,8 +200,9 @@ bool SqlTokenizer::scan_dollar_quote(SqlToken& out, size_t start) {
 
 bool SqlTokenizer::scan_operator(SqlToken& out, size_t start) {
   std::string_view rest = in_.substr(start);
+  // The first byte rejects almost every entry without a string comparison (start < size).
   for (const Op& op : kOps) {
-    if (rest.substr(0, op.text.size()) == op.text) {
+    if (op.text[0] == rest[0] && rest.substr(0, op.text.size()) == op.text) {
       finish(out, start, start + op.text.size(), op.type);
       return true;
     }
