@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <random>
 
@@ -92,6 +93,14 @@ Result<std::unique_ptr<Auditor>> Auditor::create(const config::AuditConfig& cfg,
   std::unique_ptr<Auditor> a(new Auditor(cfg));
   Auditor* self = a.get();
   for (const config::AuditSinkConfig& s : cfg.sinks) {
+    const std::string spool_dir = cfg.spool_dir + "/" + s.name;
+    Spool::Options so;
+    so.dir = spool_dir;
+    so.segment_bytes = cfg.spool_segment_bytes;
+    so.max_bytes = s.spool_max_bytes;
+    so.fsync = cfg.fsync;
+    auto spool = Spool::open(so);
+    if (!spool) return make_error("audit sink '" + s.name + "': " + spool.error().reason);
     std::unique_ptr<Sink> sink;
     switch (s.type) {
       case AuditSinkType::kStdout:
@@ -118,7 +127,13 @@ Result<std::unique_ptr<Auditor>> Auditor::create(const config::AuditConfig& cfg,
         auto u = parse_url(url);
         if (!u) return make_error("audit sink '" + s.name + "': " + u.error().reason);
         if (s.type == AuditSinkType::kSlack) {
-          sink = std::make_unique<SlackSink>(s, u.value());
+          // Its windows and outbox live beside its spool (created by Spool::open below).
+          auto slack = std::make_unique<SlackSink>(s, u.value(), spool_dir + "/slack.state");
+          if (!slack->load_error().empty()) {
+            std::fprintf(stderr, "audit sink '%s': %s (started without it)\n", s.name.c_str(),
+                         slack->load_error().c_str());
+          }
+          sink = std::move(slack);
         } else {
           std::string auth;
           if (!s.auth_env.empty()) {
@@ -131,13 +146,6 @@ Result<std::unique_ptr<Auditor>> Auditor::create(const config::AuditConfig& cfg,
         break;
       }
     }
-    Spool::Options so;
-    so.dir = cfg.spool_dir + "/" + s.name;
-    so.segment_bytes = cfg.spool_segment_bytes;
-    so.max_bytes = s.spool_max_bytes;
-    so.fsync = cfg.fsync;
-    auto spool = Spool::open(so);
-    if (!spool) return make_error("audit sink '" + s.name + "': " + spool.error().reason);
     SinkRunner::Options ro;
     ro.name = s.name;
     ro.type = std::string(type_name(s.type));
@@ -158,7 +166,10 @@ Result<std::unique_ptr<Auditor>> Auditor::create(const config::AuditConfig& cfg,
           ev.outcome = Outcome::kFailure;
           ev.count = count;
           ev.sink.set(sink_name);
-          ev.message.set("audit spool limit reached: events were dropped for sink " + sink_name);
+          // The spool's size limit, or the Slack sink's alert outbox limit.
+          ev.message.set("audit: " + std::to_string(count) +
+                         " events were dropped (spool or alert outbox limit) for sink " +
+                         sink_name);
           self->emit(ev);
         }));
   }
