@@ -18,6 +18,20 @@ int64_t wall_ms() {
 // Windows beyond kMaxWindows distinct keys share this one (counts are never lost).
 constexpr std::string_view kOverflowKey = "*|";
 
+// event.id: 32 hex digits (event_json.cc); false for anything else (then never de-duplicated).
+bool parse_event_id(std::string_view hex, SlackEventId& id) {
+  if (hex.size() != 32) return false;
+  uint64_t v[2] = {0, 0};
+  for (size_t i = 0; i < 32; ++i) {
+    char c = hex[i];
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return false;
+    v[i / 16] = (v[i / 16] << 4) | static_cast<uint64_t>(d);
+  }
+  id = {v[0], v[1]};
+  return true;
+}
+
 }  // namespace
 
 SlackSink::SlackSink(const config::AuditSinkConfig& cfg, Url url, std::string state_path)
@@ -38,6 +52,17 @@ SlackSink::SlackSink(const config::AuditSinkConfig& cfg, Url url, std::string st
     return;
   }
   state_ = std::move(st.value());
+  recent_set_.insert(state_.recent_ids.begin(), state_.recent_ids.end());
+}
+
+bool SlackSink::seen(const SlackEventId& id) {
+  if (!recent_set_.insert(id).second) return true;
+  state_.recent_ids.push_back(id);
+  if (state_.recent_ids.size() > SlackState::kMaxRecentIds) {
+    recent_set_.erase(state_.recent_ids.front());
+    state_.recent_ids.pop_front();
+  }
+  return false;
 }
 
 std::string_view SlackSink::json_field(std::string_view json, std::string_view key) {
@@ -62,9 +87,17 @@ Status SlackSink::deliver(std::span<const Record> batch) {
   // The batch counts as delivered only once it is on disk: on a failed write the windows go back
   // to what the file says and the runner spools the batch (no double count on its retry).
   auto before = state_.windows;
+  auto before_ids = state_.recent_ids;
   const bool was_dirty = dirty_;
   const int64_t now = wall_ms();
+  uint64_t dups = 0;
   for (const Record& r : batch) {
+    // event.id is the first "id" of our encoding (it precedes http.request.id and trace.id).
+    SlackEventId id;
+    if (parse_event_id(json_field(r.json, "id"), id) && seen(id)) {
+      ++dups;
+      continue;
+    }
     std::string_view action = json_field(r.json, "action");
     std::string_view detector = json_field(r.json, "detector");
     std::string key = std::string(action) + "|" + std::string(detector);
@@ -98,9 +131,13 @@ Status SlackSink::deliver(std::span<const Record> batch) {
   Status st = persist();
   if (!st) {
     state_.windows = std::move(before);
+    state_.recent_ids = std::move(before_ids);
+    recent_set_.clear();
+    recent_set_.insert(state_.recent_ids.begin(), state_.recent_ids.end());
     dirty_ = was_dirty;
     return st;
   }
+  duplicates_ += dups;
   poll();
   return Status::Ok();
 }

@@ -2,7 +2,8 @@
 // de-duplicated and aggregated per (event.action, portcullis.detector) over aggregate_window: the
 // first event of a key opens a window, every further one only counts, and at the end of the
 // window ONE message says "<action> x<count> from <n> clients" with a sample. An attack of 10,000
-// requests is one alert.
+// requests is one alert. Events are de-duplicated by event.id (the runner's at-least-once resends
+// of a batch are not counted twice).
 //
 // Durable like the other sinks: the open windows, the alerts waiting for the webhook (retried
 // with backoff) and unannounced drops live in a state file (slack_state.h) rewritten atomically
@@ -17,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <unordered_set>
 
 #include "proxy/audit/http_client.h"
 #include "proxy/audit/sink.h"
@@ -36,7 +38,8 @@ class SlackSink : public Sink {
   uint64_t take_unannounced_drops() override;
 
   uint64_t alerts_sent() const { return sent_; }
-  const SlackState& state() const { return state_; }  // runner thread / tests
+  uint64_t duplicates() const { return duplicates_; }  // resent events not counted again
+  const SlackState& state() const { return state_; }   // runner thread / tests
   const std::string& load_error() const { return load_error_; }
 
   // Extracts the string value of "key":"..." from our own encoding (no unescaping).
@@ -44,6 +47,11 @@ class SlackSink : public Sink {
 
  private:
   void close_window(const SlackWindow& w);
+  // True when `id` was counted recently (then it is a resend); else remembers it.
+  bool seen(const SlackEventId& id);
+  struct IdHash {
+    size_t operator()(const SlackEventId& id) const { return id.hi * 31 + id.lo; }
+  };
   Status persist();
 
   config::AuditSinkConfig cfg_;
@@ -51,12 +59,14 @@ class SlackSink : public Sink {
   std::string state_path_;
   std::string load_error_;
   SlackState state_;
-  std::string encoded_;  // reused encode buffer
-  bool dirty_ = false;   // state_ differs from the file (a write failed): retried by poll()
+  std::unordered_set<SlackEventId, IdHash> recent_set_;  // = state_.recent_ids
+  std::string encoded_;                                  // reused encode buffer
+  bool dirty_ = false;  // state_ differs from the file (a write failed): retried by poll()
   bool last_post_ok_ = false;
   std::chrono::steady_clock::time_point next_try_{};
   std::chrono::milliseconds backoff_{200};
   uint64_t sent_ = 0;
+  uint64_t duplicates_ = 0;
   std::atomic<uint64_t> dropped_{0};
 };
 

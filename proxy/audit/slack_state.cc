@@ -78,6 +78,11 @@ void encode_slack_state(const SlackState& s, std::string& out) {
     put_str(body, a.payload);
     put<uint64_t>(body, a.events);
   }
+  put<uint32_t>(body, static_cast<uint32_t>(s.recent_ids.size()));
+  for (const SlackEventId& id : s.recent_ids) {
+    put<uint64_t>(body, id.hi);
+    put<uint64_t>(body, id.lo);
+  }
   out.clear();
   out.append(kMagic);
   put<uint32_t>(out, static_cast<uint32_t>(body.size()));
@@ -126,6 +131,12 @@ Result<SlackState> decode_slack_state(std::string_view in) {
       return make_error("Slack sink state: truncated alert");
     }
     s.outbox.push_back(std::move(a));
+  }
+  if (!r.get(n) || n > SlackState::kMaxRecentIds) return make_error("Slack sink state: bad ids");
+  for (uint32_t i = 0; i < n; ++i) {
+    SlackEventId id;
+    if (!r.get(id.hi) || !r.get(id.lo)) return make_error("Slack sink state: truncated ids");
+    s.recent_ids.push_back(id);
   }
   if (!r.done()) return make_error("Slack sink state: trailing bytes");
   return s;

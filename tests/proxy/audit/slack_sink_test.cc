@@ -73,6 +73,7 @@ TEST(SlackState, RoundTripsAndRejectsDamage) {
   s.windows["inspection.sqli|sqli"] = w;
   s.outbox.push_back({"{\"text\":\"x\"}", 42});
   s.unannounced_drops = 7;
+  s.recent_ids.push_back({0x0123456789abcdefULL, 42});
   std::string enc;
   encode_slack_state(s, enc);
   auto back = decode_slack_state(enc);
@@ -169,6 +170,30 @@ TEST_F(SlackDurability, OutboxOverflowIsCountedAndAnnouncedWhenTheWebhookIsBack)
   EXPECT_EQ(sink.take_unannounced_drops(), 0u);
   SlackSink again(cfg_, DeadWebhook(), state_);
   EXPECT_EQ(again.state().unannounced_drops, 0u) << "the announcement is durable too";
+}
+
+TEST_F(SlackDurability, ABatchSentAgainIsNotCountedTwiceEvenAcrossARestart) {
+  std::vector<Record> batch;
+  for (int i = 0; i < 300; ++i) {
+    Record r = Alert("inspection.sqli", "10.0.0.1");
+    char id[40];
+    snprintf(id, sizeof(id), "0123456789abcdef%016x", i);
+    r.json.insert(1, std::string("\"id\":\"") + id + "\",");
+    batch.push_back(r);
+  }
+  {
+    SlackSink sink(cfg_, DeadWebhook(), state_);
+    ASSERT_TRUE(sink.deliver(batch).ok());
+    ASSERT_TRUE(sink.deliver(std::span(batch).subspan(100)).ok());  // the runner resends
+    EXPECT_EQ(sink.state().windows.begin()->second.count, 300u);
+    EXPECT_EQ(sink.duplicates(), 200u);
+  }
+  SlackSink sink(cfg_, DeadWebhook(), state_);  // crash before the spool cursor moved: replay
+  ASSERT_TRUE(sink.deliver(batch).ok());
+  EXPECT_EQ(sink.state().windows.begin()->second.count, 300u);
+  std::vector<Record> fresh(2, Alert("inspection.sqli", "10.0.0.1"));  // no id: always counted
+  ASSERT_TRUE(sink.deliver(fresh).ok());
+  EXPECT_EQ(sink.state().windows.begin()->second.count, 302u);
 }
 
 TEST_F(SlackDurability, DistinctKeysBeyondTheLimitShareOneWindow) {
