@@ -235,16 +235,21 @@ void Connection::update_read_interest() {
   bool want = handshaking_ || write_wants_read_ ||
               (!client_read_paused_ && !input_full_ && phase_ != Phase::kClosing);
   if (want) {
-    if (read_armed_) return;
-    read_armed_ = true;
-    if (read_timeout_.count() > 0) {
-      timeval tv = to_timeval(read_timeout_);
-      event_add(read_ev_, &tv);
-    } else {
-      event_add(read_ev_, nullptr);
+    if (!read_armed_) {
+      read_armed_ = true;
+      if (read_timeout_.count() > 0) {
+        timeval tv = to_timeval(read_timeout_);
+        event_add(read_ev_, &tv);
+      } else {
+        event_add(read_ev_, nullptr);
+      }
     }
-    // Plaintext already decrypted inside OpenSSL raises no socket event: run the read now.
-    if (io_.has_buffered_input()) event_active(read_ev_, EV_READ, 0);
+    // Records already inside OpenSSL (read ahead) raise no socket event: if the last read
+    // stopped at the watermark rather than on an empty socket, run the next one by hand.
+    if (!read_drained_ && io_.has_buffered_input()) {
+      read_drained_ = true;
+      event_active(read_ev_, EV_READ, 0);
+    }
   } else if (read_armed_) {
     read_armed_ = false;
     event_del(read_ev_);
@@ -334,6 +339,7 @@ void Connection::read_client() {
   bool got = false;
   bool gone = false;
   bool error = false;
+  read_drained_ = false;
   for (;;) {
     size_t len = evbuffer_get_length(in_);
     if (len >= read_high_) break;
@@ -348,10 +354,16 @@ void Connection::read_client() {
       v.iov_len = r.n;
       evbuffer_commit_space(in_, &v, 1);
       got = true;
-      if (r.n < room && !io_.has_buffered_input()) break;
+      if (r.n < room && !io_.has_buffered_input()) {
+        read_drained_ = true;
+        break;
+      }
       continue;
     }
-    if (r.status == tls::IoStatus::kWantRead) break;
+    if (r.status == tls::IoStatus::kWantRead) {
+      read_drained_ = true;
+      break;
+    }
     if (r.status == tls::IoStatus::kWantWrite) {
       // TLS needs to send first (e.g. a key update answer): wait for EPOLLOUT.
       read_wants_write_ = true;

@@ -152,6 +152,7 @@ class Connection {
   bool handshaking_ = false;
   bool read_armed_ = false;        // read_ev_ is added
   bool input_full_ = false;        // reading stopped at the high watermark
+  bool read_drained_ = true;       // the last read ended on an empty socket (not the watermark)
   bool write_blocked_ = false;     // write_ev_ is added, waiting for EPOLLOUT
   bool flush_scheduled_ = false;   // write_ev_ activated by hand
   bool read_wants_write_ = false;  // TLS: SSL_read needs the socket writable
