@@ -258,7 +258,25 @@ std::string_view infer_separator(std::string_view tok) {
   return tok.substr(start, i - start);
 }
 
+// Exact shortcut for check_token(): a token with no slash, backslash, ':', '~' and no "0x"/"0X"
+// (hex-spelled separators or dots), that does not start with '.' or '?', cannot fire. Every
+// stream wrapper, "://", UNC and drive check needs a backslash or ':'; the home check needs '~';
+// the walk sees a separator only at a slash, a backslash or "0x2f"/"0x5c", and without one only
+// the inferred-separator walk can fire, which needs a leading dot run ('.', '?' or "0x2e").
+bool token_may_be_path(std::string_view tok) {
+  if (tok.empty()) return false;
+  if (tok[0] == '.' || tok[0] == '?') return true;
+  char prev = 0;
+  for (char c : tok) {
+    if (c == '/' || c == '\\' || c == ':' || c == '~') return true;
+    if (prev == '0' && (c == 'x' || c == 'X')) return true;
+    prev = c;
+  }
+  return false;
+}
+
 std::optional<Finding> check_token(std::string_view tok, bool first_token) {
+  if (!token_may_be_path(tok)) return std::nullopt;
   // Stream wrappers: file: reads local files (RFC 8089); the PHP ones are LFI/RCE staples.
   static constexpr std::array<std::string_view, 8> kSchemes = {
       "file:",     "php://",  "phar://",        "zip://",
