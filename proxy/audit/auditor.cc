@@ -271,18 +271,51 @@ void Auditor::add_redaction(std::string secret) {
   if (!secret.empty()) secrets_.push_back(std::move(secret));
 }
 
+namespace {
+
+// Bounded output for redact(): appends until `cap`, then only records that it was cut.
+struct CappedOut {
+  char* p;
+  size_t cap;
+  size_t n = 0;
+  bool cut = false;
+  void put(char c) {
+    if (n < cap) {
+      p[n++] = c;
+    } else {
+      cut = true;
+    }
+  }
+  void append(const char* s, size_t len) {
+    size_t k = std::min(len, cap - n);
+    std::memcpy(p + n, s, k);
+    n += k;
+    cut |= k < len;
+  }
+  void append(std::string_view s) { append(s.data(), s.size()); }
+};
+
+}  // namespace
+
 void Auditor::redact(std::string_view in, std::string& out) const {
+  // Each masked value (>= 1 byte) grows by at most the mask: 11x bounds the output.
+  out.resize(in.size() * 11 + 16);
+  bool cut = false;
+  out.resize(redact(in, out.data(), out.size(), &cut));
+}
+
+size_t Auditor::redact(std::string_view in, char* out_buf, size_t cap, bool* cut) const {
   static constexpr std::string_view kMask = "[REDACTED]";
   static constexpr std::string_view kWholeValue[] = {"authorization", "cookie", "set-cookie"};
-  out.clear();
+  CappedOut out{out_buf, cap};
   const char* buf = in.data();
   const size_t len = in.size();
   size_t i = 0;
-  while (i < len) {
+  while (i < len && !out.cut) {
     bool hit = false;
     for (const std::string& s : secrets_) {
       if (in.compare(i, s.size(), s) == 0) {
-        out += kMask;
+        out.append(kMask);
         i += s.size();
         hit = true;
         break;
@@ -311,7 +344,7 @@ void Auditor::redact(std::string_view in, std::string& out) const {
       }
     }
     if (klen == 0) {
-      out += buf[i++];
+      out.put(buf[i++]);
       continue;
     }
     size_t j = i + klen;
@@ -336,9 +369,11 @@ void Auditor::redact(std::string_view in, std::string& out) const {
       ++v;
     }
     out.append(buf + i, k - i);
-    if (v > k) out += kMask;
+    if (v > k) out.append(kMask);
     i = v;
   }
+  *cut = out.cut || i < len;
+  return out.n;
 }
 
 void Auditor::render_metrics(std::string& out) const {
