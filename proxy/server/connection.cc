@@ -267,7 +267,7 @@ void Connection::set_client_read_timeout(const std::chrono::milliseconds* ms) {
     timeval tv = to_timeval(want);
     event_add(read_ev_, &tv);  // only reschedules the timeout: no epoll_ctl
   } else {
-    event_add(read_ev_, nullptr);
+    event_remove_timer(read_ev_);  // event_add(ev, nullptr) would keep the old timeout
   }
 }
 
@@ -332,10 +332,12 @@ void Connection::handshake_failed() {
 // Reads until the socket is drained (a short read says so: no extra read just to see EAGAIN),
 // the input reaches the high watermark, or the peer is gone; then lets the state machine run.
 void Connection::read_client() {
-  // A first read of 4 KiB takes a typical head whole without pinning 16 KiB per slow client;
-  // bodies then read up to one TLS record (16 KiB of plaintext, RFC 8446 5.1) at a time.
-  constexpr size_t kFirstChunk = 4096;
-  constexpr size_t kChunk = 16384;
+  // A first read of under 4 KiB takes a typical head whole without pinning 16 KiB per slow
+  // client; bodies then read up to about one TLS record (16 KiB of plaintext, RFC 8446 5.1).
+  // Both stay a little under a power of two so the evbuffer chain (header included) is one
+  // 4 KiB / 16 KiB allocation, not twice that.
+  constexpr size_t kFirstChunk = 4096 - 128;
+  constexpr size_t kChunk = 16384 - 128;
   bool got = false;
   bool gone = false;
   bool error = false;

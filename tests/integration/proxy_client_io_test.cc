@@ -200,5 +200,39 @@ TEST_F(ClientIo, PlainLargeRequestBodyStreamsThroughSmallBuffers) {
   close(fd);
 }
 
+class ClientIoTimeouts : public ProxyTest {};
+
+// The body timeout guards a request body only: once the body is in, the connection is back
+// under the (longer) keep-alive timeout, for TLS and plaintext alike.
+TEST_F(ClientIoTimeouts, BodyTimeoutEndsWithTheBody) {
+  StartProxy("timeouts:\n  body_idle: 300ms\n  keepalive_idle: 10s\n");
+  int fd = ConnectTcp(port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd, Post("/with-body", 1000, 'q')));
+  auto r = ReadResponse(fd);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  ASSERT_TRUE(SendAll(fd, Get("/still-open")));
+  auto again = ReadResponse(fd);
+  ASSERT_TRUE(again.has_value()) << "closed by the body timeout while idle";
+  EXPECT_NE(again->body.find("GET /still-open "), std::string::npos);
+  close(fd);
+}
+
+// A stalled body still gets its 408 from the client read timeout.
+TEST_F(ClientIoTimeouts, StalledBodyGets408) {
+  StartProxy("timeouts:\n  body_idle: 300ms\n  keepalive_idle: 10s\n");
+  int fd = ConnectTcp(port());
+  ASSERT_GE(fd, 0);
+  std::string req = Post("/stall", 1000, 'q');
+  ASSERT_TRUE(SendAll(fd, std::string_view(req).substr(0, req.size() - 500)));
+  auto r = ReadResponse(fd, 5000);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 408);
+  EXPECT_TRUE(WaitClosed(fd, 5000));
+  close(fd);
+}
+
 }  // namespace
 }  // namespace portcullis::testing
