@@ -267,14 +267,26 @@ bool ssrf_bare_name_may_fire(std::string_view s, uint32_t inner) {
   return false;
 }
 
+// With '/', '\\', '?' or '#' but no ':', the embedded-URL scan (which looks for "scheme:") has
+// nothing to look at, and check_whole_input() either sees a scheme-relative "//host" (run the
+// detector) or judges as a bare host the text before the first of those bytes: empty (a path
+// such as "/search/results": judge() refuses an empty host) or a name the rule above decides.
 bool ssrf_may_fire(std::string_view s, uint32_t m) {
-  if ((m & (kColon | kSlash | kBackslash | kQuestion | kHash)) != 0) return true;
+  if ((m & kColon) != 0) return true;
   while (!s.empty() && static_cast<unsigned char>(s.front()) <= 0x20) s.remove_prefix(1);
   while (!s.empty() && static_cast<unsigned char>(s.back()) <= 0x20) s.remove_suffix(1);
   if (s.size() < 2) return false;
+  auto is_slash = [](char c) { return c == '/' || c == '\\'; };
+  if (is_slash(s[0]) && is_slash(s[1])) return true;
+  size_t end = 0;
+  while (end < s.size() && s[end] != '/' && s[end] != '?' && s[end] != '#' && s[end] != '\\') {
+    ++end;
+  }
+  std::string_view authority = s.substr(0, end);
+  if (authority.empty()) return false;
   uint32_t inner = 0;
-  for (unsigned char c : s) inner |= kTable[c];
-  return (inner & kSsrfStop) == 0 && ssrf_bare_name_may_fire(s, inner);
+  for (unsigned char c : authority) inner |= kTable[c];
+  return (inner & kSsrfStop) == 0 && ssrf_bare_name_may_fire(authority, inner);
 }
 
 // nosql value (rules/objects): an operator value starts with '$'; a $where break-out needs a

@@ -157,6 +157,11 @@ struct Walk {
 bool is_restricted_name(std::string_view seg) {
   if (size_t semi = seg.find(';'); semi != std::string_view::npos) seg = seg.substr(0, semi);
   if (seg.size() >= 2 && seg[0] == '.' && is_alpha(seg[1])) return !iequals(seg, ".well-known");
+  // Every suffix below holds '.' or '_' (and stripping an archive suffix leaves a prefix of
+  // `seg`): a name with neither is not restricted. Most path segments are plain words.
+  bool dot_or_underscore = false;
+  for (char c : seg) dot_or_underscore |= c == '.' || c == '_';
+  if (!dot_or_underscore) return false;
   static constexpr std::array<std::string_view, 6> kArchive = {".zip", ".gz", ".tgz",
                                                                ".tar", ".7z", ".bz2"};
   for (auto a : kArchive) {
@@ -281,13 +286,17 @@ std::optional<Finding> check_token(std::string_view tok, bool first_token) {
   static constexpr std::array<std::string_view, 8> kSchemes = {
       "file:",     "php://",  "phar://",        "zip://",
       "expect://", "glob://", "compress.zlib:", "compress.bzip2:"};
-  for (auto s : kSchemes)
-    if (istarts_with(tok, s)) return make("local file or stream wrapper URL", s);
+  // Every wrapper and "://" holds a ':'.
+  const bool has_colon = tok.find(':') != std::string_view::npos;
+  if (has_colon) {
+    for (auto s : kSchemes)
+      if (istarts_with(tok, s)) return make("local file or stream wrapper URL", s);
+  }
 
   std::string_view path = tok;
   bool absolute = false;
   bool windows_abs = false;
-  size_t scheme = tok.find("://");
+  size_t scheme = has_colon ? tok.find("://") : std::string_view::npos;
   if (scheme != std::string_view::npos) {
     // A URL: only its path can traverse (e.g. http://h/../../etc/passwd fetched server-side).
     size_t start = tok.find('/', scheme + 3);

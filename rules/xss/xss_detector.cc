@@ -288,7 +288,9 @@ std::optional<Finding> detect_xss(std::string_view decoded) {
   // one needs '='; the initial value is only judged by classify_url(), which needs a scheme's ':'
   // (literal, or spelled as an entity, which needs '&') or "&{". scan_raw() needs '<' or a
   // "javascript:" / "vbscript:" colon, and the CDATA re-scan needs '<'.
-  if (decoded.find_first_of("<=:&") == std::string_view::npos) {
+  bool markup_bytes = false;
+  for (char c : decoded) markup_bytes |= c == '<' || c == '=' || c == ':' || c == '&';
+  if (!markup_bytes) {
     if (auto f = detect_js_string_breakout(decoded)) return f;
     if (auto f = detect_js_bare_capability(decoded)) return f;
     return detect_client_template_injection(decoded);

@@ -49,6 +49,9 @@ TEST(Prefilter, KeepsDetectorsThatNeedTheirBytes) {
   EXPECT_TRUE(prefilter_detectors("LocalHost", all) & detector_bit(Detector::kSsrf));
   EXPECT_TRUE(prefilter_detectors("ip6-loopback", all) & detector_bit(Detector::kSsrf));
   EXPECT_TRUE(prefilter_detectors("http:2130706433", all) & detector_bit(Detector::kSsrf));
+  EXPECT_TRUE(prefilter_detectors("//2130706433/x", all) & detector_bit(Detector::kSsrf));
+  EXPECT_TRUE(prefilter_detectors("localhost/admin", all) & detector_bit(Detector::kSsrf));
+  EXPECT_TRUE(prefilter_detectors("169.254.169.254/latest", all) & detector_bit(Detector::kSsrf));
   EXPECT_TRUE(prefilter_detectors("x onmouseover=alert(1)", all) & detector_bit(Detector::kXss));
   EXPECT_TRUE(prefilter_detectors("{{7*7}}", all) & detector_bit(Detector::kGeneric));
   EXPECT_TRUE(prefilter_detectors("$ne", all) & detector_bit(Detector::kNosql));
@@ -56,7 +59,8 @@ TEST(Prefilter, KeepsDetectorsThatNeedTheirBytes) {
 
 // The prefilter drops a detector only where it is silent: these would-be look-alikes stay quiet.
 TEST(Prefilter, DroppedDetectorsAreSilent) {
-  for (std::string_view t : {"2130706433", "shoes", "abc123", "0x7f000001"}) {
+  for (std::string_view t : {"2130706433", "shoes", "abc123", "0x7f000001", "/search/results",
+                             "Mozilla/5.0 (X11; Linux x86_64) Chrome/124.0"}) {
     EXPECT_FALSE(prefilter_detectors(t, kAllDetectors) & detector_bit(Detector::kSsrf)) << t;
     EXPECT_FALSE(run_detector(Detector::kSsrf, t).has_value()) << t;
   }
