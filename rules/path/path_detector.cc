@@ -26,7 +26,7 @@ bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 
 // Characters that end a path-like token inside a larger input: blanks, quotes and the
 // delimiters of the usual carriers (HTML attributes, query strings, JSON, shell words).
-bool ends_token(char c) {
+constexpr bool ends_token_switch(char c) {
   switch (c) {
     case ' ':
     case '\t':
@@ -50,6 +50,14 @@ bool ends_token(char c) {
       return false;
   }
 }
+
+// The same as a table: detect_plain() asks for every byte of every input.
+constexpr std::array<bool, 256> kEndsToken = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = ends_token_switch(static_cast<char>(c));
+  return t;
+}();
+inline bool ends_token(char c) { return kEndsToken[static_cast<unsigned char>(c)]; }
 
 template <size_t N>
 bool in_list(std::string_view s, const std::array<std::string_view, N>& list) {
@@ -139,10 +147,9 @@ Finding make(std::string_view reason, std::string_view fp) {
 }
 
 struct Walk {
-  static constexpr size_t kKeep = 6;
-  std::array<std::string_view, kKeep> stack{};  // first kKeep resolved segments
-  std::string_view last;                        // last name segment seen
-  std::string_view prev;                        // segment before |last|
+  std::string_view root;  // the name segment resolved at depth 0 (the first level below the start)
+  std::string_view last;  // last name segment seen
+  std::string_view prev;  // segment before |last|
   int depth = 0;
   int min_depth = 0;
   bool obfuscated = false;  // "." segments or doubled separators in an absolute path
@@ -212,8 +219,7 @@ void walk(std::string_view path, std::string_view alt, Walk* w) {
         break;
       case SegKind::kName:
         prev_empty = false;
-        if (w->depth >= 0 && static_cast<size_t>(w->depth) < Walk::kKeep)
-          w->stack[static_cast<size_t>(w->depth)] = seg;
+        if (w->depth == 0) w->root = seg;
         if (iequals(w->last, "etc") && in_list(seg, kEtcFiles)) w->sensitive_pair = true;
         if ((iequals(w->last, "windows") || iequals(w->last, "winnt")) &&
             in_list(seg, kWindowsChildren))
@@ -335,7 +341,7 @@ std::optional<Finding> check_token(std::string_view tok, bool first_token) {
   if (absolute && scheme == std::string_view::npos && first_token) {
     // Only where the input starts with the path, as a file-name parameter does: prose that
     // mentions /usr/share/dict in passing is not a path sink.
-    std::string_view root = w.stack[0];
+    std::string_view root = w.root;
     bool below = w.depth >= 2;
     if ((below || w.obfuscated) && in_list(root, kSystemRoots))
       return make("absolute path into a system directory", "/root");
