@@ -10,49 +10,51 @@ namespace portcullis::rules {
 namespace {
 
 // Byte classes, one bit each; a text's mask is the OR over its bytes.
-enum : uint32_t {
-  kLt = 1u << 0,          // <
-  kGt = 1u << 1,          // >
-  kEq = 1u << 2,          // =
-  kColon = 1u << 3,       // :
-  kAmp = 1u << 4,         // &
-  kBracket = 1u << 5,     // [
-  kBrace = 1u << 6,       // {
-  kParen = 1u << 7,       // (
-  kBacktick = 1u << 8,    // `
-  kSQuote = 1u << 9,      // '
-  kDQuote = 1u << 10,     // "
-  kDollar = 1u << 11,     // $
-  kPipe = 1u << 12,       // |
-  kSemi = 1u << 13,       // ;
-  kBang = 1u << 14,       // !
-  kSlash = 1u << 15,      // /
-  kBackslash = 1u << 16,  // '\'
-  kTilde = 1u << 17,      // ~
-  kNul = 1u << 18,        // NUL
-  kQuestion = 1u << 19,   // ?
-  kHash = 1u << 20,       // #
-  kSsrfStop = 1u << 21,   // bytes that end a bare host for the ssrf detector: space-ish @ " ' < >
-  kNotWord = 1u << 22,    // not [A-Za-z0-9_]
-  kNotDigit = 1u << 23,   // not [0-9]
-  kNotShellWord = 1u << 24,   // not [A-Za-z0-9_.@-]
-  kNotBase64 = 1u << 25,      // not [A-Za-z0-9+/=_-] (path detector's base64 alphabet)
-  kNotSqlProse = 1u << 26,    // not [A-Za-z0-9_ ,!-] (plain text and codes, see sqli_may_fire)
-  kDot = 1u << 27,            // .
-  kPercent = 1u << 28,        // %
-  kHigh = 1u << 29,           // >= 0x80 (UTF-8 lead or continuation byte)
-  kZero = 1u << 30,           // 0 (of "0x2f" / "0x5c" spelled separators)
-  kNotShellProse = 1u << 31,  // not [A-Za-z0-9_,.!@] or a blank (see shell_may_fire_on_words)
+enum : uint64_t {
+  kLt = 1ull << 0,          // <
+  kGt = 1ull << 1,          // >
+  kEq = 1ull << 2,          // =
+  kColon = 1ull << 3,       // :
+  kAmp = 1ull << 4,         // &
+  kBracket = 1ull << 5,     // [
+  kBrace = 1ull << 6,       // {
+  kParen = 1ull << 7,       // (
+  kBacktick = 1ull << 8,    // `
+  kSQuote = 1ull << 9,      // '
+  kDQuote = 1ull << 10,     // "
+  kDollar = 1ull << 11,     // $
+  kPipe = 1ull << 12,       // |
+  kSemi = 1ull << 13,       // ;
+  kBang = 1ull << 14,       // !
+  kSlash = 1ull << 15,      // /
+  kBackslash = 1ull << 16,  // '\'
+  kTilde = 1ull << 17,      // ~
+  kNul = 1ull << 18,        // NUL
+  kQuestion = 1ull << 19,   // ?
+  kHash = 1ull << 20,       // #
+  kSsrfStop = 1ull << 21,   // bytes that end a bare host for the ssrf detector: space-ish @ " ' < >
+  kNotWord = 1ull << 22,    // not [A-Za-z0-9_]
+  kNotDigit = 1ull << 23,   // not [0-9]
+  kNotShellWord = 1ull << 24,   // not [A-Za-z0-9_.@-]
+  kNotBase64 = 1ull << 25,      // not [A-Za-z0-9+/=_-] (path detector's base64 alphabet)
+  kNotSqlProse = 1ull << 26,    // not [A-Za-z0-9_ ,!-] (plain text and codes, see sqli_may_fire)
+  kDot = 1ull << 27,            // .
+  kPercent = 1ull << 28,        // %
+  kHigh = 1ull << 29,           // >= 0x80 (UTF-8 lead or continuation byte)
+  kZero = 1ull << 30,           // 0 (of "0x2f" / "0x5c" spelled separators)
+  kNotShellProse = 1ull << 31,  // not [A-Za-z0-9_,.!@] or a blank (see shell_may_fire_on_words)
+  kUnderscore = 1ull << 32,     // _
+  kProtoPunct = 1ull << 33,     // . [ ] " ' : { / (path punctuation of "constructor.prototype")
 };
 
 constexpr bool is_alnum(unsigned c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-constexpr std::array<uint32_t, 256> make_table() {
-  std::array<uint32_t, 256> t{};
+constexpr std::array<uint64_t, 256> make_table() {
+  std::array<uint64_t, 256> t{};
   for (unsigned c = 0; c < 256; ++c) {
-    uint32_t m = 0;
+    uint64_t m = 0;
     switch (c) {
       case '<':
         m = kLt | kSsrfStop;
@@ -143,6 +145,11 @@ constexpr std::array<uint32_t, 256> make_table() {
     if (!is_alnum(c) && c != '_') m |= kNotWord;
     if (c < '0' || c > '9') m |= kNotDigit;
     if (c >= 0x80) m |= kHigh;
+    if (c == '_') m |= kUnderscore;
+    if (c == '.' || c == '[' || c == ']' || c == '"' || c == '\'' || c == ':' || c == '{' ||
+        c == '/') {
+      m |= kProtoPunct;
+    }
     if (!is_alnum(c) && c != '_' && c != ',' && c != '.' && c != '!' && c != '@' && c != ' ' &&
         c != '\t' && c != '\r' && c != '\f' && c != '\v') {
       m |= kNotShellProse;
@@ -157,7 +164,7 @@ constexpr std::array<uint32_t, 256> make_table() {
   return t;
 }
 
-constexpr std::array<uint32_t, 256> kTable = make_table();
+constexpr std::array<uint64_t, 256> kTable = make_table();
 
 bool contains(std::string_view s, std::string_view needle) {
   return s.find(needle) != std::string_view::npos;
@@ -214,7 +221,7 @@ bool sqli_prose_is_silent(std::string_view s) {
   return true;
 }
 
-bool sqli_may_fire(std::string_view s, uint32_t m) {
+bool sqli_may_fire(std::string_view s, uint64_t m) {
   if (s.empty()) return false;  // detect_sqli returns nothing for empty input
   if ((m & kNotWord) != 0) return (m & kNotSqlProse) != 0 || !sqli_prose_is_silent(s);
   if ((m & kNotDigit) == 0) return false;
@@ -232,7 +239,7 @@ bool sqli_may_fire(std::string_view s, uint32_t m) {
 // '/' or a glob. So only texts outside [A-Za-z0-9_.@-] can fire. Plain prose ("gift wrap
 // please") only fires when its first word can start a command line: shell_may_fire_on_words()
 // states that proof next to the detector.
-bool shell_may_fire(std::string_view s, uint32_t m) {
+bool shell_may_fire(std::string_view s, uint64_t m) {
   if ((m & kNotShellWord) == 0) return false;
   return (m & kNotShellProse) != 0 || shell_may_fire_on_words(s);
 }
@@ -242,7 +249,7 @@ bool shell_may_fire(std::string_view s, uint32_t m) {
 // except the inferred-separator walk, which needs two leading dots (".." or with '?' or "0x2e").
 // Without any of those, every token returns before a Finding. The base64 retry only decodes a
 // text of >= 8 bytes, a multiple of 4, all in the base64 alphabet: such texts always run.
-bool path_may_fire(std::string_view s, uint32_t m) {
+bool path_may_fire(std::string_view s, uint64_t m) {
   if ((m & (kSlash | kBackslash | kColon | kTilde | kNul | kQuestion)) != 0) return true;
   if ((m & kDot) != 0 && contains(s, "..")) return true;
   if ((m & kZero) != 0 && (contains(s, "0x") || contains(s, "0X"))) return true;
@@ -259,7 +266,7 @@ bool path_may_fire(std::string_view s, uint32_t m) {
 // zone suffix that a bare host can match holds a '.', except the single-label loopback names
 // (localhost, localhost4/6, ip6-/ipv6-localhost, ip6-/ipv6-loopback, loopback), which all hold
 // "lo" (any case). The single-label metadata and rebinding names apply to URLs only.
-bool ssrf_bare_name_may_fire(std::string_view s, uint32_t inner) {
+bool ssrf_bare_name_may_fire(std::string_view s, uint64_t inner) {
   if ((inner & (kDot | kPercent | kHigh | kBracket)) != 0) return true;
   for (size_t i = 0; i + 1 < s.size(); ++i) {
     if ((s[i] | 0x20) == 'l' && (s[i + 1] | 0x20) == 'o') return true;
@@ -271,7 +278,7 @@ bool ssrf_bare_name_may_fire(std::string_view s, uint32_t inner) {
 // nothing to look at, and check_whole_input() either sees a scheme-relative "//host" (run the
 // detector) or judges as a bare host the text before the first of those bytes: empty (a path
 // such as "/search/results": judge() refuses an empty host) or a name the rule above decides.
-bool ssrf_may_fire(std::string_view s, uint32_t m) {
+bool ssrf_may_fire(std::string_view s, uint64_t m) {
   if ((m & kColon) != 0) return true;
   while (!s.empty() && static_cast<unsigned char>(s.front()) <= 0x20) s.remove_prefix(1);
   while (!s.empty() && static_cast<unsigned char>(s.back()) <= 0x20) s.remove_suffix(1);
@@ -284,7 +291,7 @@ bool ssrf_may_fire(std::string_view s, uint32_t m) {
   }
   std::string_view authority = s.substr(0, end);
   if (authority.empty()) return false;
-  uint32_t inner = 0;
+  uint64_t inner = 0;
   for (unsigned char c : authority) inner |= kTable[c];
   return (inner & kSsrfStop) == 0 && ssrf_bare_name_may_fire(authority, inner);
 }
@@ -292,9 +299,16 @@ bool ssrf_may_fire(std::string_view s, uint32_t m) {
 // nosql value (rules/objects): an operator value starts with '$'; a $where break-out needs a
 // quote; JS condition/statement contexts need "||", "&&", ';', or "this.x" followed by ( < > ==
 // !=; "function" needs '('; a mongo shell call "db.x(" needs '('.
-bool nosql_may_fire(uint32_t m) {
+bool nosql_may_fire(uint64_t m) {
   return (m & (kDollar | kSQuote | kDQuote | kPipe | kAmp | kSemi | kParen | kLt | kGt | kEq |
                kBang)) != 0;
+}
+
+// proto value (rules/objects): "__proto__" needs '_' and 9 bytes; "constructor" then
+// "prototype" needs at least one path punctuation byte other than a blank between them (and 20
+// bytes). Shorter texts return before scanning.
+bool proto_may_fire(std::string_view s, uint64_t m) {
+  return s.size() >= 9 && (m & (kUnderscore | kProtoPunct)) != 0;
 }
 
 // xss (rules/xss): markup needs '<' (tags, comments, PIs, CDATA, raw <script); after an attribute
@@ -302,7 +316,7 @@ bool nosql_may_fire(uint32_t m) {
 // value is only a script/data URL with ':' (or an entity, '&', spelling it, or "&{"); a
 // conditional comment needs '['; JS break-outs need a quote; a bare capability call needs '(',
 // '[' or a tagged template '`'; client-side templates need "{{".
-bool xss_may_fire(uint32_t m) {
+bool xss_may_fire(uint64_t m) {
   return (m & (kLt | kEq | kColon | kAmp | kBracket | kBrace | kParen | kBacktick | kSQuote |
                kDQuote)) != 0;
 }
@@ -310,27 +324,28 @@ bool xss_may_fire(uint32_t m) {
 // generic (rules/generic): XML entities/XInclude/XSLT need '<' (or the XInclude namespace URL,
 // ':'); every template delimiter and directive holds '{', '(', '[' or '<' (log4j "${", SSI
 // "<!--#", PHP "<?"); JS injection needs a quote to break out of, or '(', '[' or '`' for a call.
-bool generic_may_fire(uint32_t m) {
+bool generic_may_fire(uint64_t m) {
   return (m & (kLt | kBrace | kParen | kBracket | kBacktick | kSQuote | kDQuote | kColon)) != 0;
 }
 
 }  // namespace
 
 DetectorSet prefilter_detectors(std::string_view s, DetectorSet candidates) {
-  uint32_t m = 0;
+  uint64_t m = 0;
   for (unsigned char c : s) m |= kTable[c];
   DetectorSet out = candidates;
-  auto drop = [&](Detector d, bool may) {
-    if (!may) out &= static_cast<DetectorSet>(~detector_bit(d));
+  // Only the candidates are examined: some rules classify words, which costs more than a mask.
+  auto keep = [&](Detector d, auto&& may) {
+    if ((out & detector_bit(d)) != 0 && !may()) out &= static_cast<DetectorSet>(~detector_bit(d));
   };
-  drop(Detector::kSqli, sqli_may_fire(s, m));
-  drop(Detector::kShell, shell_may_fire(s, m));
-  drop(Detector::kPath, path_may_fire(s, m));
-  drop(Detector::kSsrf, ssrf_may_fire(s, m));
-  drop(Detector::kNosql, nosql_may_fire(m));
-  drop(Detector::kXss, xss_may_fire(m));
-  drop(Detector::kGeneric, generic_may_fire(m));
-  // proto: two substring searches, already as cheap as a prefilter.
+  keep(Detector::kSqli, [&] { return sqli_may_fire(s, m); });
+  keep(Detector::kShell, [&] { return shell_may_fire(s, m); });
+  keep(Detector::kPath, [&] { return path_may_fire(s, m); });
+  keep(Detector::kSsrf, [&] { return ssrf_may_fire(s, m); });
+  keep(Detector::kNosql, [&] { return nosql_may_fire(m); });
+  keep(Detector::kProto, [&] { return proto_may_fire(s, m); });
+  keep(Detector::kXss, [&] { return xss_may_fire(m); });
+  keep(Detector::kGeneric, [&] { return generic_may_fire(m); });
   return out;
 }
 

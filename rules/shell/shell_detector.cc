@@ -214,11 +214,20 @@ char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) :
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_ident(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
-// Blanks as a lenient shell or a Windows cmd sees them (Zen: \r and \f split words too).
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_operator(char c) {
-  return c == ';' || c == '&' || c == '|' || c == '<' || c == '>' || c == '(' || c == ')' ||
-         c == '\n';
+// Blanks as a lenient shell or a Windows cmd sees them (Zen: \r and \f split words too), and
+// operator bytes; a table because the word scanner asks for every byte.
+enum : uint8_t { kBlankByte = 1, kOperatorByte = 2 };
+constexpr std::array<uint8_t, 256> kByteKind = [] {
+  std::array<uint8_t, 256> t{};
+  for (unsigned char c : std::string_view(" \t\r\f\v")) t[c] = kBlankByte;
+  for (unsigned char c : std::string_view(";&|<>()\n")) t[c] = kOperatorByte;
+  return t;
+}();
+inline bool is_blank(char c) {
+  return (kByteKind[static_cast<unsigned char>(c)] & kBlankByte) != 0;
+}
+inline bool is_operator(char c) {
+  return (kByteKind[static_cast<unsigned char>(c)] & kOperatorByte) != 0;
 }
 
 // Exact-match set over one of the command lists above, built at compile time (FNV-1a, linear

@@ -26,11 +26,11 @@ constexpr Detector kValueDetectors[] = {Detector::kSqli, Detector::kShell,  Dete
                                         Detector::kXss,  Detector::kGeneric};
 
 TEST(Prefilter, PlainWordsSkipEveryDetector) {
-  // Prose whose first word cannot start a command line: only proto (its own cheap check).
-  EXPECT_EQ(prefilter_detectors("gift wrap please", kAllDetectors), detector_bit(Detector::kProto));
+  // Prose whose first word cannot start a command line.
+  EXPECT_EQ(prefilter_detectors("gift wrap please", kAllDetectors), 0);
   // A one-label bare host without '.', '%', '[', non-ASCII or "lo" is no internal name.
-  EXPECT_EQ(prefilter_detectors("shoes", kAllDetectors), detector_bit(Detector::kProto));
-  EXPECT_EQ(prefilter_detectors("", kAllDetectors), detector_bit(Detector::kProto));
+  EXPECT_EQ(prefilter_detectors("shoes", kAllDetectors), 0);
+  EXPECT_EQ(prefilter_detectors("", kAllDetectors), 0);
   // "desc" is a SQL keyword (ORDER BY x DESC): sqli must still see it.
   EXPECT_TRUE(prefilter_detectors("desc", kAllDetectors) & detector_bit(Detector::kSqli));
 }
@@ -55,6 +55,10 @@ TEST(Prefilter, KeepsDetectorsThatNeedTheirBytes) {
   EXPECT_TRUE(prefilter_detectors("x onmouseover=alert(1)", all) & detector_bit(Detector::kXss));
   EXPECT_TRUE(prefilter_detectors("{{7*7}}", all) & detector_bit(Detector::kGeneric));
   EXPECT_TRUE(prefilter_detectors("$ne", all) & detector_bit(Detector::kNosql));
+  EXPECT_TRUE(prefilter_detectors("a __proto__", all) & detector_bit(Detector::kProto));
+  EXPECT_TRUE(prefilter_detectors("constructor[prototype]", all) & detector_bit(Detector::kProto));
+  // Only candidates come back.
+  EXPECT_EQ(prefilter_detectors("1 or 1=1", detector_bit(Detector::kPath)), 0);
 }
 
 // The prefilter drops a detector only where it is silent: these would-be look-alikes stay quiet.
