@@ -62,7 +62,7 @@ inline bool ends_token(char c) { return kEndsToken[static_cast<unsigned char>(c)
 template <size_t N>
 bool in_list(std::string_view s, const std::array<std::string_view, N>& list) {
   for (auto item : list)
-    if (iequals(s, item)) return true;
+    if (item.size() == s.size() && iequals(s, item)) return true;  // length first: no call
   return false;
 }
 
@@ -193,6 +193,11 @@ size_t sep_len(std::string_view path, size_t i, std::string_view alt) {
   return 0;
 }
 
+// iequals() with the length test inlined: walk() compares every name segment with a few words.
+inline bool same_word(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && iequals(a, b);
+}
+
 // Walks the segments of |path|; returns early-exit information through |w|.
 void walk(std::string_view path, std::string_view alt, Walk* w) {
   size_t i = 0;
@@ -220,14 +225,14 @@ void walk(std::string_view path, std::string_view alt, Walk* w) {
       case SegKind::kName:
         prev_empty = false;
         if (w->depth == 0) w->root = seg;
-        if (iequals(w->last, "etc") && in_list(seg, kEtcFiles)) w->sensitive_pair = true;
-        if ((iequals(w->last, "windows") || iequals(w->last, "winnt")) &&
+        if (same_word(w->last, "etc") && in_list(seg, kEtcFiles)) w->sensitive_pair = true;
+        if ((same_word(w->last, "windows") || same_word(w->last, "winnt")) &&
             in_list(seg, kWindowsChildren))
           w->sensitive_pair = true;
         // procfs / sysfs expose process environment, memory maps and kernel state.
-        if (iequals(w->last, "proc") ||
-            (iequals(w->last, "sys") &&
-             (iequals(seg, "class") || iequals(seg, "kernel") || iequals(seg, "devices"))))
+        if (same_word(w->last, "proc") ||
+            (same_word(w->last, "sys") &&
+             (same_word(seg, "class") || same_word(seg, "kernel") || same_word(seg, "devices"))))
           w->sensitive_pair = true;
         if (is_restricted_name(seg)) w->restricted = true;
         w->prev = w->last;
@@ -420,7 +425,10 @@ std::optional<Finding> detect_plain(std::string_view decoded) {
   // NUL truncation: C-string file APIs stop at the NUL, so "shell.php\0.jpg" passes an
   // extension check and opens shell.php (CWE-158).
   for (size_t i = 1; i < decoded.size(); ++i) {
-    if (decoded[i] != '\0') continue;
+    // Jump to the next NUL (memchr) instead of testing every byte.
+    const void* nul = std::memchr(decoded.data() + i, '\0', decoded.size() - i);
+    if (nul == nullptr) break;
+    i = static_cast<size_t>(static_cast<const char*>(nul) - decoded.data());
     size_t b = i;
     bool namey = false;
     while (b > 0 && !ends_token(decoded[b - 1]) && decoded[b - 1] != '\0') {
