@@ -298,10 +298,10 @@ bool ssrf_may_fire(std::string_view s, uint64_t m) {
 
 // nosql value (rules/objects): an operator value starts with '$'; a $where break-out needs a
 // quote; JS condition/statement contexts need "||", "&&", ';', or "this.x" followed by ( < > ==
-// !=; "function" needs '('; a mongo shell call "db.x(" needs '('.
+// != (a '!' only counts in "!=", so it needs '='); "function" needs '('; a mongo shell call
+// "db.x(" needs '('.
 bool nosql_may_fire(uint64_t m) {
-  return (m & (kDollar | kSQuote | kDQuote | kPipe | kAmp | kSemi | kParen | kLt | kGt | kEq |
-               kBang)) != 0;
+  return (m & (kDollar | kSQuote | kDQuote | kPipe | kAmp | kSemi | kParen | kLt | kGt | kEq)) != 0;
 }
 
 // proto value (rules/objects): "__proto__" needs '_' and 9 bytes; "constructor" then
