@@ -239,9 +239,13 @@ bool sqli_may_fire(std::string_view s, uint64_t m) {
 // '/' or a glob. So only texts outside [A-Za-z0-9_.@-] can fire. Plain prose ("gift wrap
 // please") only fires when its first word can start a command line: shell_may_fire_on_words()
 // states that proof next to the detector.
+// Other texts without shell quoting, expansion, redirection, globs or comments (user agents,
+// prose with punctuation) fire only when one of their words can name a command:
+// shell_may_fire_on_commands() states that proof.
 bool shell_may_fire(std::string_view s, uint64_t m) {
   if ((m & kNotShellWord) == 0) return false;
-  return (m & kNotShellProse) != 0 || shell_may_fire_on_words(s);
+  if ((m & kNotShellProse) == 0) return shell_may_fire_on_words(s);
+  return shell_may_fire_on_commands(s);
 }
 
 // path (rules/path): detect_plain() fires on NUL truncation, a scheme (':'), a UNC path ('\'), a

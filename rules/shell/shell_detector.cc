@@ -1109,6 +1109,77 @@ bool shell_may_fire_on_words(std::string_view s) {
   return false;
 }
 
+namespace {
+
+// A word (a run between blanks and operators) that could make a simple command fire: see
+// shell_may_fire_on_commands().
+bool word_may_name_command(std::string_view w) {
+  if (w.size() > kMaxWord) return true;  // truncated by Word::push: do not reason about it
+  bool slash = false;
+  for (char c : w) slash |= c == '/' || c == '\\';
+  if (slash) {
+    // command_strength() only names a path that is anchored (/x, \x, ./x, ../x, C:x); cmd.exe
+    // "IF/I" is the one statement word with a slash.
+    bool anchored = w[0] == '/' || w[0] == '\\' || w[0] == '.' ||
+                    (w.size() > 1 && is_alpha(w[0]) && w[1] == ':');
+    return anchored || iequals(w, "if/i");
+  }
+  std::string_view s = w;
+  if (s.size() > 4 && istarts_with(s.substr(s.size() - 4), ".exe")) s.remove_suffix(4);
+  if (kStrongSet.contains(s) || kWeakSet.contains(s)) return true;
+  char lowered[kMaxWord];
+  for (size_t k = 0; k < s.size(); ++k) lowered[k] = lower(s[k]);
+  if (kWindowsSet.contains(std::string_view(lowered, s.size()))) return true;
+  if (in_list(w, kPrefixWords) || iequals(w, "for") || iequals(w, "if") || shell_function(w)) {
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// Why this is exact: without $ ` < > ' " \ # { } % ? * [, standalone_constructs() (needs '<' or
+// '%') and the quote contexts (need ', ", $ or `) find nothing, and the bare Analyzer sees only
+// words of literal bytes (no quoting, expansion, substitution, glob, brace list or comment),
+// separators ; & | ( ) newline, and no redirection, here-string or function definition. It can
+// then only flag from evaluate() (or the glued call of a shell function), which needs, in some
+// simple command, words[0] to be FOR / IF / IF/I, a shell function name before '(', or a
+// command word (after assignments and prefix words) with command_strength() != kNone: a name in
+// the strong / weak lists or, lower-cased, the cmd.exe list (after dropping ".exe"), or an
+// anchored path. word_may_name_command() accepts every word that could play any of those roles.
+bool shell_may_fire_on_commands(std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '$':
+      case '`':
+      case '<':
+      case '>':
+      case '\'':
+      case '"':
+      case '\\':
+      case '#':
+      case '{':
+      case '}':
+      case '%':
+      case '?':
+      case '*':
+      case '[':
+        return true;
+      default:
+        break;
+    }
+  }
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (is_blank(s[i]) || is_operator(s[i]))) ++i;
+    size_t j = i;
+    while (j < s.size() && !is_blank(s[j]) && !is_operator(s[j])) ++j;
+    if (j > i && word_may_name_command(s.substr(i, j - i))) return true;
+    i = j;
+  }
+  return false;
+}
+
 std::optional<Finding> detect_shell(std::string_view decoded) {
   if (auto f = standalone_constructs(decoded)) return f;
   {

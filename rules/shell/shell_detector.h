@@ -38,4 +38,10 @@ std::optional<Finding> detect_shell(std::string_view decoded);
 // updates its proof (see the .cc).
 bool shell_may_fire_on_words(std::string_view decoded);
 
+// Exact prefilter for texts without shell quoting, expansion, redirection, globs or comments
+// ($ ` < > ' " backslash # { } % ? * [): false only when no word of any simple command can name
+// a command, a cmd.exe FOR/IF statement or a shell-calling function, so detect_shell() returns
+// nothing. User agents and most prose with punctuation land here.
+bool shell_may_fire_on_commands(std::string_view decoded);
+
 }  // namespace portcullis::rules
