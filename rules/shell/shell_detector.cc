@@ -1,5 +1,6 @@
 #include "rules/shell/shell_detector.h"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -1113,6 +1114,59 @@ namespace {
 
 // A word (a run between blanks and operators) that could make a simple command fire: see
 // shell_may_fire_on_commands().
+// Every name a word can be compared with (command lists, prefix words, shell functions, cmd.exe
+// statements), matched case-insensitively: a superset of each exact or case-insensitive check,
+// in one hash lookup.
+template <size_t... N>
+constexpr auto concat_names(const std::string_view (&... lists)[N]) {
+  std::array<std::string_view, (N + ...)> out{};
+  size_t k = 0;
+  ((std::copy(std::begin(lists), std::end(lists), out.begin() + k), k += N), ...);
+  return out;
+}
+constexpr std::string_view kStatementWords[] = {"for", "if", "if/i"};
+constexpr auto kTriggerNames = concat_names(kStrongCommands, kWeakCommands, kWindowsCommands,
+                                            kPrefixWords, kShellFunctions, kStatementWords);
+
+class CaseFoldedNameSet {
+ public:
+  constexpr CaseFoldedNameSet() {
+    for (size_t i = 0; i < kTriggerNames.size(); ++i) {
+      size_t slot = hash(kTriggerNames[i]) & (kSlots - 1);
+      while (index_[slot] != 0) slot = (slot + 1) & (kSlots - 1);
+      index_[slot] = static_cast<uint16_t>(i + 1);
+    }
+  }
+  bool contains(std::string_view s) const {
+    for (size_t slot = hash(s) & (kSlots - 1); index_[slot] != 0;
+         slot = (slot + 1) & (kSlots - 1)) {
+      if (iequals_ascii(kTriggerNames[index_[slot] - 1], s)) return true;
+    }
+    return false;
+  }
+
+ private:
+  static constexpr size_t kSlots = 2048;
+  static_assert(kTriggerNames.size() * 4 <= kSlots);
+  static constexpr char fold(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  }
+  static constexpr bool iequals_ascii(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (fold(a[i]) != fold(b[i])) return false;
+    }
+    return true;
+  }
+  static constexpr uint32_t hash(std::string_view s) {
+    uint32_t h = 2166136261u;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(fold(c))) * 16777619u;
+    return h;
+  }
+  std::array<uint16_t, kSlots> index_{};
+};
+constexpr CaseFoldedNameSet kTriggerSet;
+
 bool word_may_name_command(std::string_view w) {
   if (w.size() > kMaxWord) return true;  // truncated by Word::push: do not reason about it
   bool slash = false;
@@ -1124,16 +1178,10 @@ bool word_may_name_command(std::string_view w) {
                     (w.size() > 1 && is_alpha(w[0]) && w[1] == ':');
     return anchored || iequals(w, "if/i");
   }
-  std::string_view s = w;
-  if (s.size() > 4 && istarts_with(s.substr(s.size() - 4), ".exe")) s.remove_suffix(4);
-  if (kStrongSet.contains(s) || kWeakSet.contains(s)) return true;
-  char lowered[kMaxWord];
-  for (size_t k = 0; k < s.size(); ++k) lowered[k] = lower(s[k]);
-  if (kWindowsSet.contains(std::string_view(lowered, s.size()))) return true;
-  if (in_list(w, kPrefixWords) || iequals(w, "for") || iequals(w, "if") || shell_function(w)) {
-    return true;
-  }
-  return false;
+  // command_strength() looks the name up without a ".exe" suffix; the other roles use it whole.
+  if (kTriggerSet.contains(w)) return true;
+  return w.size() > 4 && istarts_with(w.substr(w.size() - 4), ".exe") &&
+         kTriggerSet.contains(w.substr(0, w.size() - 4));
 }
 
 }  // namespace
