@@ -142,6 +142,45 @@ TEST_F(ClientIo, TlsServerCloseSendsCloseNotify) {
   close(fd);
 }
 
+// TLS 1.3 KeyUpdate (RFC 8446 4.6.3) mid-connection, with an update of the server's keys
+// requested: the proxy's reads and writes go on under the new keys.
+TEST_F(ClientIo, TlsKeyUpdateMidConnection) {
+  int fd = ConnectTcp(proxy_->tls_port());
+  ASSERT_GE(fd, 0);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  SSL_set_tlsext_host_name(ssl, "a.example.test");
+  ASSERT_EQ(SSL_connect(ssl), 1);
+  auto exchange = [&](const std::string& path) {
+    std::string req = Get(path);
+    if (SSL_write(ssl, req.data(), static_cast<int>(req.size())) != static_cast<int>(req.size())) {
+      return std::string();
+    }
+    std::string got;
+    char buf[4096];
+    while (got.find("\r\n\r\n") == std::string::npos || got.find(path + " ") == std::string::npos) {
+      int n = SSL_read(ssl, buf, sizeof(buf));
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+  };
+  EXPECT_NE(exchange("/before-update").find("GET /before-update "), std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED), 1);
+    std::string path = "/after-update-" + std::to_string(i);
+    std::string got = exchange(path);
+    EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+    EXPECT_NE(got.find("GET " + path + " "), std::string::npos) << got;
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  ERR_clear_error();
+  close(fd);
+}
+
 TEST_F(ClientIo, HandshakeFailuresAreCountedAndTcpProbesAreNot) {
   // A load balancer's TCP health check: connect, close. Not a handshake failure.
   int probe = ConnectTcp(proxy_->tls_port());
