@@ -123,7 +123,7 @@ SegKind classify(std::string_view seg) {
       ++dots;
     } else if (c == '?' || c == '*') {
       ++wild;  // glob wildcards: "??" and ".?" match ".." for glob()/FindFirstFile
-    } else if (size_t n = hex_literal(seg, i, '.')) {
+    } else if (size_t n = c == '0' ? hex_literal(seg, i, '.') : 0) {
       ++dots;
       i += n - 1;
     } else {
@@ -172,7 +172,9 @@ bool is_restricted_name(std::string_view seg) {
   static constexpr std::array<std::string_view, 6> kArchive = {".zip", ".gz", ".tgz",
                                                                ".tar", ".7z", ".bz2"};
   for (auto a : kArchive) {
-    if (seg.size() > a.size() && iequals(seg.substr(seg.size() - a.size()), a)) {
+    // The suffix's first byte ('.') is tested before the call.
+    if (seg.size() > a.size() && seg[seg.size() - a.size()] == a[0] &&
+        iequals(seg.substr(seg.size() - a.size()), a)) {
       seg = seg.substr(0, seg.size() - a.size());
       break;
     }
@@ -180,7 +182,10 @@ bool is_restricted_name(std::string_view seg) {
   static constexpr std::array<std::string_view, 10> kExt = {
       ".log", ".sql", ".bak", ".old", ".orig", ".swp", ".sqlite", ".dump", ".mdb", "_log"};
   for (auto e : kExt)
-    if (seg.size() > e.size() && iequals(seg.substr(seg.size() - e.size()), e)) return true;
+    if (seg.size() > e.size() && seg[seg.size() - e.size()] == e[0] &&
+        iequals(seg.substr(seg.size() - e.size()), e)) {
+      return true;
+    }
   return false;
 }
 
@@ -188,7 +193,9 @@ bool is_restricted_name(std::string_view seg) {
 // separator inferred from the input, see infer_separator).
 size_t sep_len(std::string_view path, size_t i, std::string_view alt) {
   if (is_sep(path[i])) return 1;
-  if (size_t n = hex_literal(path, i, '/')) return n;
+  if (path[i] == '0') {  // hex_literal() needs a '0' there: skip the call for other bytes
+    if (size_t n = hex_literal(path, i, '/')) return n;
+  }
   if (!alt.empty() && path.substr(i, alt.size()) == alt) return alt.size();
   return 0;
 }
