@@ -369,16 +369,19 @@ bool SqlTokenizer::next_token(SqlToken& out) {
 
 void tokenize_sql(std::string_view input, SqlTokenizerOptions options, SqlTokenList& list) {
   SqlTokenizer tok(input, options);
-  list.size = 0;
-  list.truncated = false;
+  // The count lives in a register: through `list` every token store would reload it.
+  size_t n = 0;
+  bool truncated = false;
   SqlToken t;
   while (tok.next(t)) {
-    if (list.size == SqlTokenList::kMaxTokens) {
-      list.truncated = true;
-      return;
+    if (n == SqlTokenList::kMaxTokens) {
+      truncated = true;
+      break;
     }
-    list.tokens[list.size++] = t;
+    list.tokens[n++] = t;
   }
+  list.size = n;
+  list.truncated = truncated;
 }
 
 }  // namespace portcullis::rules
