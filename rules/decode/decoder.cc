@@ -312,8 +312,8 @@ uint32_t utf8_normalize_once(std::string_view in, std::string* out) {
   return flags;
 }
 
-Decoded Decoder::decode(std::string_view raw, const DecodeOptions& opts) {
-  Decoded result;
+void Decoder::decode_into(std::string_view raw, const DecodeOptions& opts, Decoded& result) {
+  result = Decoded{};
   if (raw.size() > opts.max_input) {
     raw = raw.substr(0, opts.max_input);
     result.flags |= kTruncated;
@@ -358,7 +358,7 @@ Decoded Decoder::decode(std::string_view raw, const DecodeOptions& opts) {
     if (!trigger) {
       result.flags |= flags;
       result.text = raw;
-      return result;
+      return;
     }
   }
 
@@ -405,6 +405,11 @@ Decoded Decoder::decode(std::string_view raw, const DecodeOptions& opts) {
     }
   }
   result.text = cur;
+}
+
+Decoded Decoder::decode(std::string_view raw, const DecodeOptions& opts) {
+  Decoded result;
+  decode_into(raw, opts, result);
   return result;
 }
 

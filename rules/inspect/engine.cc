@@ -62,7 +62,7 @@ uint8_t InspectionEngine::inspect(const Input& input, const InspectOptions& opts
   DecodeOptions dopts;
   dopts.plus_as_space = input.plus_as_space;
   dopts.max_input = opts.max_input_bytes;
-  out.decoded = decoder_.decode(input.raw, dopts);
+  decoder_.decode_into(input.raw, dopts, out.decoded);
   if (enabled == 0) return 0;
   const std::string_view text = out.decoded.text;
 
