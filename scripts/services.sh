@@ -35,10 +35,11 @@ CONF
     # Redis (shared rate limits): one open instance and one with a password (AUTH), loopback only,
     # no persistence. Tests that stop or restart Redis start their own on a free port.
     if command -v redis-server >/dev/null 2>&1; then
-      start_redis() {  # name port [password]
+      start_redis() {  # name port [password] [extra redis-server arguments...]
         local name=$1 port=$2 pass=${3:-}
+        shift 3 || shift $#
         local args=(--port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes
-                    --dir "$dir" --pidfile "$dir/$name.pid" --logfile "$dir/$name.log")
+                    --dir "$dir" --pidfile "$dir/$name.pid" --logfile "$dir/$name.log" "$@")
         if [ -n "$pass" ]; then args+=(--requirepass "$pass"); fi
         redis-server "${args[@]}"
         for _ in $(seq 100); do
@@ -58,6 +59,29 @@ CONF
       redis_auth_port=$(free_port)
       redis_pass="pc-test-$RANDOM$RANDOM"
       start_redis redis-auth "$redis_auth_port" "$redis_pass"
+      # TLS (rediss://): a throw-away CA and a server certificate for 127.0.0.1 / localhost, made
+      # now; clients need not present a certificate. The plain port stays open for redis-cli.
+      tls="$dir/redis-tls"
+      mkdir -p "$tls"
+      printf '[srv]\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' \
+        >"$tls/ext.cnf"
+      (cd "$tls" &&
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 7 \
+          -subj /CN=portcullis-test-redis-ca -keyout ca.key -out ca.pem &&
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=redis \
+          -keyout server.key -out server.csr &&
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 7 \
+          -extfile ext.cnf -extensions srv -out server.pem) >/dev/null 2>&1
+      redis_tls_plain_port=$(free_port)
+      redis_tls_port=$(free_port)
+      start_redis redis-tls "$redis_tls_plain_port" "" --tls-port "$redis_tls_port" \
+        --tls-cert-file "$tls/server.pem" --tls-key-file "$tls/server.key" \
+        --tls-ca-cert-file "$tls/ca.pem" --tls-auth-clients no
+      {
+        echo "REDIS_TLS_URL=rediss://127.0.0.1:$redis_tls_port"
+        echo "REDIS_TLS_CA=$tls/ca.pem"
+        echo "REDIS_TLS_PLAIN_PORT=$redis_tls_plain_port"
+      } >>"$dir/env"
       {
         echo "REDIS_PORT=$redis_port"
         echo "REDIS_URL=redis://127.0.0.1:$redis_port"

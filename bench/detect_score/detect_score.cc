@@ -5,6 +5,10 @@
 //   detect_score [--corpus DIR] [--dump DIR]         library mode: each line is a query-parameter
 //                                                   value as it arrives on the wire (the engine
 //                                                   decodes it)
+//   detect_score --findings FILE                    library mode, and also writes every finding of
+//                                                   every line (as a query value, a JSON string
+//                                                   and a JSON key) to FILE: the byte-exact proof
+//                                                   that a speed change leaves verdicts alone
 //   detect_score --proxy HOST:PORT [--corpus DIR]    proxy mode: each sampled line (600 per file,
 //                                                   2,000 for fortunes-prose) is sent as a query
 //                                                   parameter, a form field and a JSON string
@@ -90,6 +94,38 @@ void print_tables(const std::vector<FileScore>& scores, bool proxy) {
     if (na > 0) std::snprintf(d, sizeof(d), "%.1f%%", det / na);
     if (nb > 0) std::snprintf(f, sizeof(f), "%.2f%%", fp / nb);
     std::printf("| %s | %s | %s | %s |\n", source.c_str(), d, f, classes.c_str());
+  }
+}
+
+// One line per corpus line and placement: every finding with its context, reason and fingerprint.
+void write_findings(const std::vector<CorpusFile>& files, const std::string& path) {
+  using namespace portcullis::rules;
+  InspectionEngine engine;
+  InputFindings findings;
+  InspectOptions opts;
+  std::ofstream out(path);
+  for (const CorpusFile& f : files) {
+    for (const std::string& line : f.lines) {
+      Input inputs[3];
+      inputs[0].source = InputSource::kQuery;
+      inputs[0].plus_as_space = true;
+      inputs[1].source = InputSource::kJson;
+      inputs[2].source = InputSource::kJson;
+      inputs[2].is_key = true;
+      for (int k = 0; k < 3; ++k) {
+        inputs[k].raw = line;
+        engine.begin_request();
+        uint8_t n = engine.inspect(inputs[k], opts, findings);
+        if (n == 0) continue;
+        out << f.folder << "/" << f.name << "\t" << k << "\t" << printable(line, 120);
+        for (uint8_t i = 0; i < n; ++i) {
+          const Finding& x = findings.items[i];
+          out << "\t" << detector_name(x.detector) << "|" << x.context << "|" << x.reason << "|"
+              << x.fingerprint();
+        }
+        out << "\n";
+      }
+    }
   }
 }
 
@@ -202,7 +238,7 @@ std::vector<FileScore> score_proxy(const std::vector<CorpusFile>& files, const s
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string corpus, proxy, dump;
+  std::string corpus, proxy, dump, findings;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--corpus") == 0 && i + 1 < argc)
       corpus = argv[++i];
@@ -210,8 +246,12 @@ int main(int argc, char** argv) {
       proxy = argv[++i];
     else if (std::strcmp(argv[i], "--dump") == 0 && i + 1 < argc)
       dump = argv[++i];
+    else if (std::strcmp(argv[i], "--findings") == 0 && i + 1 < argc)
+      findings = argv[++i];
     else {
-      std::fprintf(stderr, "usage: detect_score [--corpus DIR] [--dump DIR] [--proxy HOST:PORT]\n");
+      std::fprintf(stderr,
+                   "usage: detect_score [--corpus DIR] [--dump DIR] [--findings FILE] [--proxy "
+                   "HOST:PORT]\n");
       return 2;
     }
   }
@@ -227,6 +267,7 @@ int main(int argc, char** argv) {
   if (proxy.empty()) {
     std::printf("## Library mode (every line as a query-parameter value)\n\n");
     scores = score_library(files, dump);
+    if (!findings.empty()) write_findings(files, findings);
   } else {
     size_t colon = proxy.rfind(':');
     std::string host = proxy.substr(0, colon);

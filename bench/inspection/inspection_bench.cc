@@ -2,7 +2,10 @@
 // through the InspectionStage exactly as the pipeline calls it.
 #include <benchmark/benchmark.h>
 
+#include <array>
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "proxy/http/request_parser.h"
 #include "proxy/stages/inspection/inspection_stage.h"
@@ -54,5 +57,88 @@ void BM_InspectTypicalRequest(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_InspectTypicalRequest);
+
+// The requests of bench/compare, one benchmark each: its "+mix" rows (GET with a query, POST
+// form, POST JSON, in turn) and the browser GET of its plain rows. Same headers as wrk sends.
+constexpr const char* kMixCommon =
+    "Host: shop.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/124.0\r\n"
+    "Accept: */*\r\nAccept-Language: en-US,en;q=0.9\r\nCookie: session=3f2a9c1e7b6d4a58; "
+    "theme=dark\r\n";
+
+std::string with_body(const std::string& line, const std::string& type, const std::string& body) {
+  return line + kMixCommon + "Content-Type: " + type +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+std::string mix_request(int which) {
+  switch (which) {
+    case 0:
+      return std::string(
+                 "GET /search/results?q=blue+shoes&page=2&sort=price&lang=en&size=42&color=navy"
+                 "&brand=acme&min=10&max=99&ref=home HTTP/1.1\r\n") +
+             kMixCommon + "\r\n";
+    case 1:
+      return with_body("POST /reviews HTTP/1.1\r\n", "application/x-www-form-urlencoded",
+                       "name=Jane+Doe&email=jane%40example.com&comment=Great+shoes%2C+would+buy+"
+                       "again%21&rating=5");
+    case 2:
+      return with_body(
+          "POST /api/orders HTTP/1.1\r\n", "application/json",
+          R"({"user":{"name":"Jane Doe","email":"jane@example.com","tags":["shoes","blue"],)"
+          R"("address":{"street":"12 Main St","city":"Springfield"}},"items":[{"sku":"A-100",)"
+          R"("qty":2},{"sku":"B-7","qty":1}],"note":"Leave at the door, thanks!"})");
+    default:
+      return "GET /search/results?q=blue+shoes&page=2&sort=price&lang=en HTTP/1.1\r\n"
+             "Host: shop.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) "
+             "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36\r\n"
+             "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+             "Accept-Language: en-US,en;q=0.9,de;q=0.7\r\n"
+             "Cookie: session=3f2a9c1e7b6d4a58; theme=dark; consent=yes\r\n\r\n";
+  }
+}
+
+void inspect_requests(benchmark::State& state, std::initializer_list<int> which) {
+  std::vector<std::string> raws;
+  for (int w : which) raws.push_back(mix_request(w));
+  std::vector<portcullis::http::RequestHead> heads(raws.size());
+  std::vector<std::array<portcullis::http::Header, 32>> headers(raws.size());
+  for (size_t i = 0; i < raws.size(); ++i) {
+    portcullis::http::ParseError err;
+    portcullis::http::ParseLimits limits;
+    if (portcullis::http::parse_request(raws[i], limits, headers[i].data(), 32, heads[i], err) !=
+        portcullis::http::ParseStatus::kComplete) {
+      state.SkipWithError("parse");
+      return;
+    }
+  }
+  auto stage = portcullis::stages::InspectionStage::create({});
+  for (auto _ : state) {
+    for (size_t i = 0; i < raws.size(); ++i) {
+      portcullis::pipeline::RequestContext ctx;
+      ctx.head = &heads[i];
+      auto v1 = (*stage)->on_request_head(ctx);
+      benchmark::DoNotOptimize(v1);
+      std::string_view body = std::string_view(raws[i]).substr(heads[i].head_bytes);
+      if (!body.empty()) {
+        auto v2 = (*stage)->on_body_chunk(ctx, body, true);
+        benchmark::DoNotOptimize(v2);
+      }
+      if (ctx.total_detections != 0) state.SkipWithError("benign request flagged");
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * raws.size()));
+}
+
+// Per-request time of the compare "+mix" rows: CPU time / 3.
+void BM_InspectCompareMix(benchmark::State& state) { inspect_requests(state, {0, 1, 2}); }
+BENCHMARK(BM_InspectCompareMix);
+void BM_InspectCompareMixGet(benchmark::State& state) { inspect_requests(state, {0}); }
+BENCHMARK(BM_InspectCompareMixGet);
+void BM_InspectCompareMixForm(benchmark::State& state) { inspect_requests(state, {1}); }
+BENCHMARK(BM_InspectCompareMixForm);
+void BM_InspectCompareMixJson(benchmark::State& state) { inspect_requests(state, {2}); }
+BENCHMARK(BM_InspectCompareMixJson);
+void BM_InspectCompareBrowserGet(benchmark::State& state) { inspect_requests(state, {3}); }
+BENCHMARK(BM_InspectCompareBrowserGet);
 
 }  // namespace

@@ -1,7 +1,8 @@
 #include "proxy/audit/audit_stage.h"
 
+#include <algorithm>
+#include <cstring>
 #include <ctime>
-#include <string>
 
 namespace portcullis::audit {
 
@@ -32,26 +33,37 @@ bool AuditStage::build_event(const pipeline::RequestContext& ctx, Event& ev) con
   const pipeline::RequestSummary& s = ctx.summary;
   const pipeline::Detection* d = detected ? &ctx.detections[0] : nullptr;
 
-  // event.action: "<stage>.<reason>" for decisions.
-  std::string action;
+  // event.action: "<stage>.<reason>" for decisions. Built in place: no allocation per event (one
+  // byte more than the field holds, so an over-long action is marked truncated).
+  char act[sizeof(ev.action.buf) + 1];
+  size_t act_len = 0;
+  auto add = [&](std::string_view part) {
+    size_t k = std::min(part.size(), sizeof(act) - act_len);
+    std::memcpy(act + act_len, part.data(), k);
+    act_len += k;
+  };
   if (blocked || monitored) {
-    action.append(ctx.blocked_by).append(".").append(ctx.block_reason);
+    add(ctx.blocked_by);
+    add(".");
+    add(ctx.block_reason);
   } else if (d != nullptr) {
     // Detections that did not block (detect-only mode, or annotations such as a leaked origin
     // secret or a spoofed CF-Connecting-IP): "<stage>.<detector>" for inspection findings,
     // "<stage>.<reason>" for the other stages, so priorities can name them.
     std::string_view stage = d->stage.empty() ? std::string_view("inspection") : d->stage;
-    action.append(stage).append(".");
+    add(stage);
+    add(".");
     if (stage == "inspection") {
-      action.append(rules::detector_name(d->finding.detector));
+      add(rules::detector_name(d->finding.detector));
     } else {
-      action.append(d->finding.reason.empty() ? std::string_view("detection") : d->finding.reason);
+      add(d->finding.reason.empty() ? std::string_view("detection") : d->finding.reason);
     }
   } else if (upstream_error) {
-    action = ctx.response_status == 504 ? "proxy.upstream_timeout" : "proxy.upstream_error";
+    add(ctx.response_status == 504 ? "proxy.upstream_timeout" : "proxy.upstream_error");
   } else {
-    action = "http.request";
+    add("http.request");
   }
+  const std::string_view action(act, act_len);
   ev.action.set(action);
   ev.priority = access ? Priority::kP4 : auditor_.classify(action, s.path.view());
   ev.kind = access || (upstream_error && !blocked && !monitored && d == nullptr)
@@ -94,19 +106,24 @@ bool AuditStage::build_event(const pipeline::RequestContext& ctx, Event& ev) con
     ev.location.set(d->location());
     ev.fingerprint.set(d->finding.fingerprint());
     if (cfg.excerpt_bytes > 0) {
-      thread_local std::string redacted;
+      // Redacted straight into a stack buffer the size of the field: no allocation.
+      char buf[sizeof(ev.excerpt.buf)];
+      const size_t cap = std::min<size_t>(cfg.excerpt_bytes, sizeof(buf));
+      bool cut = false;
+      size_t n = 0;
       std::string_view loc = d->location();
       // A finding inside a credential header: never copy any of its value.
       if (loc.rfind("header:authorization", 0) == 0 || loc.rfind("header:cookie", 0) == 0 ||
           loc.rfind("header:proxy-authorization", 0) == 0) {
-        redacted = "[REDACTED]";
+        constexpr std::string_view kMask = "[REDACTED]";
+        n = std::min(kMask.size(), cap);
+        std::memcpy(buf, kMask.data(), n);
+        cut = n < kMask.size();
       } else {
-        auditor_.redact(d->excerpt(), redacted);
+        n = auditor_.redact(d->excerpt(), buf, cap, &cut);
       }
-      std::string_view e = redacted;
-      if (e.size() > cfg.excerpt_bytes) e = e.substr(0, cfg.excerpt_bytes);
-      ev.excerpt.set(e);
-      ev.excerpt.truncated |= redacted.size() > cfg.excerpt_bytes;
+      ev.excerpt.set(std::string_view(buf, n));
+      ev.excerpt.truncated |= cut;
     }
   }
   // Wall clock of the request start, for the delivery latency ("time to detect").

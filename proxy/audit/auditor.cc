@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <random>
 
 #include "proxy/audit/event_json.h"
 #include "proxy/audit/file_sink.h"
 #include "proxy/audit/http_sink.h"
+#include "proxy/audit/sigpipe.h"
 #include "proxy/audit/slack_sink.h"
 #include "proxy/audit/syslog_sink.h"
 
@@ -91,6 +93,14 @@ Result<std::unique_ptr<Auditor>> Auditor::create(const config::AuditConfig& cfg,
   std::unique_ptr<Auditor> a(new Auditor(cfg));
   Auditor* self = a.get();
   for (const config::AuditSinkConfig& s : cfg.sinks) {
+    const std::string spool_dir = cfg.spool_dir + "/" + s.name;
+    Spool::Options so;
+    so.dir = spool_dir;
+    so.segment_bytes = cfg.spool_segment_bytes;
+    so.max_bytes = s.spool_max_bytes;
+    so.fsync = cfg.fsync;
+    auto spool = Spool::open(so);
+    if (!spool) return make_error("audit sink '" + s.name + "': " + spool.error().reason);
     std::unique_ptr<Sink> sink;
     switch (s.type) {
       case AuditSinkType::kStdout:
@@ -117,7 +127,13 @@ Result<std::unique_ptr<Auditor>> Auditor::create(const config::AuditConfig& cfg,
         auto u = parse_url(url);
         if (!u) return make_error("audit sink '" + s.name + "': " + u.error().reason);
         if (s.type == AuditSinkType::kSlack) {
-          sink = std::make_unique<SlackSink>(s, u.value());
+          // Its windows and outbox live beside its spool (created by Spool::open below).
+          auto slack = std::make_unique<SlackSink>(s, u.value(), spool_dir + "/slack.state");
+          if (!slack->load_error().empty()) {
+            std::fprintf(stderr, "audit sink '%s': %s (started without it)\n", s.name.c_str(),
+                         slack->load_error().c_str());
+          }
+          sink = std::move(slack);
         } else {
           std::string auth;
           if (!s.auth_env.empty()) {
@@ -130,13 +146,6 @@ Result<std::unique_ptr<Auditor>> Auditor::create(const config::AuditConfig& cfg,
         break;
       }
     }
-    Spool::Options so;
-    so.dir = cfg.spool_dir + "/" + s.name;
-    so.segment_bytes = cfg.spool_segment_bytes;
-    so.max_bytes = s.spool_max_bytes;
-    so.fsync = cfg.fsync;
-    auto spool = Spool::open(so);
-    if (!spool) return make_error("audit sink '" + s.name + "': " + spool.error().reason);
     SinkRunner::Options ro;
     ro.name = s.name;
     ro.type = std::string(type_name(s.type));
@@ -157,7 +166,10 @@ Result<std::unique_ptr<Auditor>> Auditor::create(const config::AuditConfig& cfg,
           ev.outcome = Outcome::kFailure;
           ev.count = count;
           ev.sink.set(sink_name);
-          ev.message.set("audit spool limit reached: events were dropped for sink " + sink_name);
+          // The spool's size limit, or the Slack sink's alert outbox limit.
+          ev.message.set("audit: " + std::to_string(count) +
+                         " events were dropped (spool or alert outbox limit) for sink " +
+                         sink_name);
           self->emit(ev);
         }));
   }
@@ -185,6 +197,7 @@ bool Auditor::emit(const Event& ev) {
 }
 
 void Auditor::run() {
+  block_sigpipe_in_this_thread();
   Event ev;
   std::string json;
   json.reserve(4096);
@@ -258,18 +271,51 @@ void Auditor::add_redaction(std::string secret) {
   if (!secret.empty()) secrets_.push_back(std::move(secret));
 }
 
+namespace {
+
+// Bounded output for redact(): appends until `cap`, then only records that it was cut.
+struct CappedOut {
+  char* p;
+  size_t cap;
+  size_t n = 0;
+  bool cut = false;
+  void put(char c) {
+    if (n < cap) {
+      p[n++] = c;
+    } else {
+      cut = true;
+    }
+  }
+  void append(const char* s, size_t len) {
+    size_t k = std::min(len, cap - n);
+    std::memcpy(p + n, s, k);
+    n += k;
+    cut |= k < len;
+  }
+  void append(std::string_view s) { append(s.data(), s.size()); }
+};
+
+}  // namespace
+
 void Auditor::redact(std::string_view in, std::string& out) const {
+  // Each masked value (>= 1 byte) grows by at most the mask: 11x bounds the output.
+  out.resize(in.size() * 11 + 16);
+  bool cut = false;
+  out.resize(redact(in, out.data(), out.size(), &cut));
+}
+
+size_t Auditor::redact(std::string_view in, char* out_buf, size_t cap, bool* cut) const {
   static constexpr std::string_view kMask = "[REDACTED]";
   static constexpr std::string_view kWholeValue[] = {"authorization", "cookie", "set-cookie"};
-  out.clear();
+  CappedOut out{out_buf, cap};
   const char* buf = in.data();
   const size_t len = in.size();
   size_t i = 0;
-  while (i < len) {
+  while (i < len && !out.cut) {
     bool hit = false;
     for (const std::string& s : secrets_) {
       if (in.compare(i, s.size(), s) == 0) {
-        out += kMask;
+        out.append(kMask);
         i += s.size();
         hit = true;
         break;
@@ -298,7 +344,7 @@ void Auditor::redact(std::string_view in, std::string& out) const {
       }
     }
     if (klen == 0) {
-      out += buf[i++];
+      out.put(buf[i++]);
       continue;
     }
     size_t j = i + klen;
@@ -323,9 +369,11 @@ void Auditor::redact(std::string_view in, std::string& out) const {
       ++v;
     }
     out.append(buf + i, k - i);
-    if (v > k) out += kMask;
+    if (v > k) out.append(kMask);
     i = v;
   }
+  *cut = out.cut || i < len;
+  return out.n;
 }
 
 void Auditor::render_metrics(std::string& out) const {

@@ -40,6 +40,11 @@ class Auditor {
   // Copies an excerpt to `out` with secrets replaced by [REDACTED]: the registered secret values,
   // and the values after "authorization", "cookie", "bearer" and every configured redact key
   // (key=value, key: value).
+  // Request path: writes at most `cap` bytes to `out` (no allocation) and returns the length;
+  // `*cut` tells whether the redacted text was longer. A secret cut by the limit is still masked
+  // (the output then ends inside "[REDACTED]", never inside the secret).
+  size_t redact(std::string_view in, char* out, size_t cap, bool* cut) const;
+  // The whole redacted text (tests, tools).
   void redact(std::string_view in, std::string& out) const;
   // Registers a secret value (e.g. the origin-lock shared secret) to be redacted from excerpts.
   // Call before traffic starts.

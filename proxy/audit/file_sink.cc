@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "proxy/audit/sigpipe.h"
+
 namespace portcullis::audit {
 
 FileSink::FileSink(std::string path, uint64_t rotate_bytes, uint32_t rotate_keep)
@@ -69,6 +71,7 @@ Status FileSink::deliver(std::span<const Record> batch) {
       buf_ += '\n';
     }
     size_t done = 0;
+    SigpipeGuard no_sigpipe;  // stdout may be a pipe whose reader died: EPIPE, not death
     while (done < buf_.size()) {
       ssize_t n = write(fd_, buf_.data() + done, buf_.size() - done);
       if (n < 0 && errno == EINTR) continue;

@@ -27,6 +27,12 @@ class Sink {
   virtual void poll() {}
   // SIGUSR1: reopen files (logrotate moved them).
   virtual void reopen() {}
+  // Events the sink itself had to discard after accepting them (e.g. the Slack outbox overflowed):
+  // a monotonic count, added to the sink's dropped metric. Any thread.
+  virtual uint64_t dropped() const { return 0; }
+  // Called by the runner after poll(): the number of such drops to announce now (the sink decides
+  // it is back), and forgets them. The runner emits the P1 "audit.events_dropped" event.
+  virtual uint64_t take_unannounced_drops() { return 0; }
 };
 
 }  // namespace portcullis::audit

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "proxy/audit/sigpipe.h"
 #include "rules/base/glob.h"
 
 namespace portcullis::audit {
@@ -121,6 +122,7 @@ void SinkRunner::confirm_locked(size_t count, const std::vector<int64_t>& create
 }
 
 void SinkRunner::run() {
+  block_sigpipe_in_this_thread();  // sinks write to sockets and pipes that may vanish
   std::vector<Record> batch;
   std::chrono::milliseconds backoff(100);
   Clock::time_point next_attempt{};
@@ -132,6 +134,9 @@ void SinkRunner::run() {
       last_poll = now;
       lk.unlock();
       sink_->poll();
+      // Drops inside the sink (e.g. the Slack outbox) are announced when the sink says it is back.
+      uint64_t sink_drops = sink_->take_unannounced_drops();
+      if (sink_drops > 0 && announce_) announce_(opts_.name, sink_drops);
       lk.lock();
     }
     // Confirm batches that survived confirm_after on a live connection; resend on a broken one.
@@ -227,7 +232,7 @@ void SinkRunner::render_metrics(std::string& out) const {
   std::string l = "{sink=\"" + opts_.name + "\",type=\"" + opts_.type + "\"}";
   out += "portcullis_audit_sink_sent_total" + l + " " + std::to_string(sent_.load()) + "\n";
   out += "portcullis_audit_sink_spooled_total" + l + " " + std::to_string(spooled_.load()) + "\n";
-  out += "portcullis_audit_sink_dropped_total" + l + " " + std::to_string(dropped_.load()) + "\n";
+  out += "portcullis_audit_sink_dropped_total" + l + " " + std::to_string(dropped()) + "\n";
   out += "portcullis_audit_sink_errors_total" + l + " " + std::to_string(errors_.load()) + "\n";
   uint64_t corrupt = 0, spool_bytes = 0;
   size_t queued = 0;

@@ -54,7 +54,7 @@ class SinkRunner {
 
   void render_metrics(std::string& out) const;
   uint64_t sent() const { return sent_.load(); }
-  uint64_t dropped() const { return dropped_.load(); }
+  uint64_t dropped() const { return dropped_.load() + sink_->dropped(); }
   uint64_t spooled() const { return spooled_.load(); }
   uint64_t errors() const { return errors_.load(); }
   size_t backlog() const;  // memory + spool, not yet confirmed

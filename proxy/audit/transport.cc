@@ -15,6 +15,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+
+#include "proxy/audit/sigpipe.h"
 
 namespace portcullis::audit {
 namespace {
@@ -41,6 +44,7 @@ Result<addrinfo*> resolve(const std::string& host, uint16_t port, int socktype) 
 
 Transport::~Transport() {
   if (ssl_ != nullptr) {
+    SigpipeGuard no_sigpipe;  // close_notify to a peer that is gone: write(2) by OpenSSL's BIO
     SSL_shutdown(ssl_);
     SSL_free(ssl_);
   }
@@ -118,6 +122,7 @@ Result<std::unique_ptr<Transport>> Transport::connect(const std::string& host, u
     if (ok != 1) return make_error("cannot set the TLS peer name " + name + ": " + ssl_error());
   }
   SSL_set_fd(t->ssl_, t->fd_);
+  SigpipeGuard no_sigpipe;  // OpenSSL's socket BIO writes with write(2), not send(MSG_NOSIGNAL)
   for (;;) {
     int r = SSL_connect(t->ssl_);
     if (r == 1) break;
@@ -130,6 +135,8 @@ Result<std::unique_ptr<Transport>> Transport::connect(const std::string& host, u
 }
 
 Status Transport::write_all(std::string_view data) {
+  std::optional<SigpipeGuard> no_sigpipe;  // plain sockets use MSG_NOSIGNAL
+  if (ssl_ != nullptr) no_sigpipe.emplace();
   size_t done = 0;
   while (done < data.size()) {
     if (ssl_ != nullptr) {
@@ -160,6 +167,8 @@ Status Transport::write_all(std::string_view data) {
 }
 
 Result<size_t> Transport::read_some(char* buf, size_t n) {
+  std::optional<SigpipeGuard> no_sigpipe;  // SSL_read may write (alerts, key updates)
+  if (ssl_ != nullptr) no_sigpipe.emplace();
   for (;;) {
     if (ssl_ != nullptr) {
       int r = SSL_read(ssl_, buf, static_cast<int>(n));

@@ -68,9 +68,21 @@ struct AutoBlockConfig {
 // What a decision does when Redis is down or slower than `timeout`.
 enum class RedisFailurePolicy : uint8_t { kFailOpen, kFailClosed, kLocal };  // fail_open|...|local
 
+// TLS to Redis (a rediss:// URL): the server certificate is verified against ca_file (else the
+// system store) and the URL's host (or server_name); cert_file + key_file for mutual TLS.
+struct RedisTlsConfig {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;  // "" = the URL's host
+  bool verify = true;       // false only for tests: anyone on the path could answer
+  bool operator==(const RedisTlsConfig&) const = default;
+};
+
 struct RedisConfig {
-  // "redis://[:password@]host:port[/db]"; "" = local mode. REDIS_URL overrides it.
+  // "redis[s]://[:password@]host:port[/db]"; "" = local mode. REDIS_URL overrides it.
   std::string url;
+  RedisTlsConfig tls;
   std::chrono::milliseconds timeout{50};
   RedisFailurePolicy on_failure = RedisFailurePolicy::kFailOpen;
   std::string key_prefix = "portcullis";

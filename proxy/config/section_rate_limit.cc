@@ -71,14 +71,8 @@ Result<uint16_t> parse_block_status(std::string_view text) {
 
 Result<std::string> parse_redis_url(std::string_view text) {
   if (text.empty()) return std::string();
-  if (text.substr(0, 8) == "rediss:/") {
-    // hiredis 0.14 (Debian 12) has no TLS; refusing beats silently speaking cleartext.
-    return make_error(
-        "rediss:// (TLS) is not supported: the hiredis 0.14 client has no TLS; "
-        "use a local TLS tunnel (stunnel/spiped) to Redis");
-  }
-  if (text.substr(0, 8) != "redis://")
-    return make_error("expected redis://[:password@]host:port[/db]");
+  if (text.substr(0, 8) != "redis://" && text.substr(0, 9) != "rediss://")
+    return make_error("expected redis[s]://[:password@]host:port[/db]");
   return std::string(text);
 }
 
@@ -212,12 +206,32 @@ void parse_auto_block(const Entry& e, Reader& r, AutoBlockConfig& a) {
   });
 }
 
+void parse_redis_tls(const Entry& e, Reader& r, RedisTlsConfig& t) {
+  static constexpr std::array<std::string_view, 5> kKeys{"ca_file", "cert_file", "key_file",
+                                                         "server_name", "verify"};
+  r.for_each_key(e, "rate_limit.redis.tls", kKeys, [&](std::string_view key, const Entry& kv) {
+    if (key == "ca_file") {
+      r.read(kv, "a file path", parse_nonempty, &t.ca_file);
+    } else if (key == "cert_file") {
+      r.read(kv, "a file path", parse_nonempty, &t.cert_file);
+    } else if (key == "key_file") {
+      r.read(kv, "a file path", parse_nonempty, &t.key_file);
+    } else if (key == "server_name") {
+      r.read(kv, "a host name or IP", parse_nonempty, &t.server_name);
+    } else if (key == "verify") {
+      r.read(kv, "true or false", parse_bool, &t.verify);
+    }
+  });
+}
+
 void parse_redis(const Entry& e, Reader& r, RedisConfig& c) {
-  static constexpr std::array<std::string_view, 4> kKeys{"url", "timeout", "on_failure",
-                                                         "key_prefix"};
+  static constexpr std::array<std::string_view, 5> kKeys{"url", "timeout", "on_failure",
+                                                         "key_prefix", "tls"};
   r.for_each_key(e, "rate_limit.redis", kKeys, [&](std::string_view key, const Entry& kv) {
     if (key == "url") {
-      r.read(kv, "a redis:// URL", parse_redis_url, &c.url);
+      r.read(kv, "a redis:// or rediss:// URL", parse_redis_url, &c.url);
+    } else if (key == "tls") {
+      parse_redis_tls(kv, r, c.tls);
     } else if (key == "timeout") {
       r.read(kv, "a duration", parse_duration, &c.timeout);
       if (c.timeout.count() > 10000) r.error_in(kv, "timeout above 10s would let requests hang");

@@ -1,39 +1,43 @@
-// AsyncClient: one Redis connection on one worker's libevent loop (hiredis async API + its
-// libevent adapter). Commands are pipelined: send() writes into hiredis' output buffer and
-// returns at once; replies come back in order on the loop. It never blocks the loop: connecting,
-// AUTH, SELECT and SCRIPT LOAD all run asynchronously; ready() turns true when that handshake has
-// answered. While disconnected (between retries) send() refuses, so the caller applies its
-// failure policy at once.
+// AsyncClient: one Redis connection on one worker's libevent loop. The transport is ours (a
+// libevent bufferevent over the socket, or an OpenSSL bufferevent for rediss://); hiredis only
+// speaks the protocol (redisReader parses the replies; commands are RESP-encoded by resp.h).
+// Commands are pipelined: send() appends to the bufferevent's output buffer and returns at once,
+// so every command issued in one loop turn leaves in one write; replies come back in order on the
+// loop. It never blocks the loop: connecting, the TLS handshake, AUTH, SELECT and SCRIPT LOAD all
+// run asynchronously; ready() turns true when that handshake has answered. While disconnected
+// (between retries) send() refuses, so the caller applies its failure policy at once.
 //
 // Failure handling (the request path must never hang on Redis):
 //   - a lost connection fails every pending command (handlers get nullptr) and reconnects with
 //     exponential back-off (reconnect_min .. reconnect_max);
-//   - a handshake that does not finish within handshake_timeout is dropped and retried (a
-//     stopped server still accepts TCP into its backlog);
+//   - a handshake (TCP, TLS, AUTH, scripts) that does not finish within handshake_timeout is
+//     dropped and retried (a stopped server still accepts TCP into its backlog);
 //   - callers time their own commands; note_timeout() after `timeouts_to_reconnect` consecutive
 //     misses drops the connection (a wedged server) so the pending commands fail fast;
 //   - at most max_in_flight commands are pending; beyond that send() refuses.
-// Commands sent while connecting are queued behind the handshake (hiredis buffers them).
-// Every up/down transition is logged once and counted in ClientStats.
+// Commands sent while connecting are queued behind the handshake (in the output buffer).
+// Every up/down transition is logged once and counted in ClientStats; a TLS failure (wrong CA,
+// wrong name) is logged with OpenSSL's reason and handled like any other connection failure.
 //
 // Thread-safety: none. Create, use and destroy a client on its loop's thread only.
-// TLS: not available. Debian 12's hiredis 0.14.1 has no TLS support (no hiredis_ssl), so a TLS
-// connection to Redis cannot be made with this library; use a TLS tunnel on loopback.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "proxy/redis/endpoint.h"
+#include "proxy/redis/tls_context.h"
 
 struct event_base;
 struct event;
-struct redisAsyncContext;
+struct bufferevent;
+struct redisReader;
 struct redisReply;
 
 namespace portcullis::redis {
@@ -67,6 +71,9 @@ struct ClientOptions {
   size_t max_in_flight = 20000;
   uint32_t timeouts_to_reconnect = 3;
   std::string log_name = "redis";  // prefix of log lines
+  // rediss:// endpoints: the context from make_tls_context(endpoint.tls_options). Null: the client
+  // builds its own (a failure is logged and every connection attempt fails).
+  TlsContext tls_context;
 };
 
 class AsyncClient {
@@ -82,6 +89,8 @@ class AsyncClient {
   // Queues one command (pipelined). false: disconnected or too many in flight; nothing was sent
   // and the handler will not be called.
   bool send(int argc, const char** argv, const size_t* argvlen, ReplyHandler* handler);
+  // The same for a command already RESP-encoded (resp.h) in `parts`, concatenated in order.
+  bool send_encoded(const std::string_view* parts, size_t num_parts, ReplyHandler* handler);
   // A caller's deadline for a command passed without a reply.
   void note_timeout();
 
@@ -91,16 +100,18 @@ class AsyncClient {
 
  private:
   enum class State : uint8_t { kDown, kConnecting, kReady };
-  static void on_connect(const redisAsyncContext* ac, int status);
-  static void on_disconnect(const redisAsyncContext* ac, int status);
-  static void on_command_reply(redisAsyncContext* ac, void* reply, void* privdata);
-  static void on_handshake_reply(redisAsyncContext* ac, void* reply, void* privdata);
+  static void on_read(bufferevent* bev, void* arg);
+  static void on_event(bufferevent* bev, short what, void* arg);
   static void on_reconnect_timer(int fd, short what, void* arg);
   static void on_handshake_timer(int fd, short what, void* arg);
   static void on_drop_timer(int fd, short what, void* arg);
 
   void connect();
+  bool queue(std::initializer_list<std::string_view> args, ReplyHandler* handler);
+  void handshake_reply(const redisReply* reply);
+  void lose(const char* why);     // connection gone: close, fail pending, retry later
   void go_down(const char* why);  // logs + counts a transition when we were ready
+  void close_transport();         // frees the bufferevent and the reader; fails pending
   void schedule_drop(const char* why);
   void drop_now();
   void schedule_reconnect();
@@ -109,7 +120,11 @@ class AsyncClient {
   Endpoint endpoint_;
   ClientOptions options_;
   ClientStats* stats_;
-  redisAsyncContext* ac_ = nullptr;
+  bufferevent* bev_ = nullptr;
+  redisReader* reader_ = nullptr;
+  // One entry per command written and not yet answered, in order; nullptr = a handshake step.
+  std::deque<ReplyHandler*> pending_;
+  std::string scratch_;  // encoding buffer, reused
   State state_ = State::kDown;
   size_t in_flight_ = 0;
   uint32_t handshake_pending_ = 0;

@@ -65,19 +65,20 @@ Result<std::string> resolve(const std::string& host) {
 
 std::string Endpoint::to_string() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return h + ":" + std::to_string(port) + "/" + std::to_string(db);
+  return h + ":" + std::to_string(port) + "/" + std::to_string(db) + (tls ? " tls" : "");
 }
 
 Result<Endpoint> parse_url(std::string_view url) {
-  constexpr std::string_view kScheme = "redis://";
-  if (url.substr(0, 9) == "rediss://") {
-    return make_error("rediss:// (TLS) is not supported: hiredis 0.14 has no TLS");
-  }
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    return make_error("expected redis://[:password@]host[:port][/db]");
-  }
-  std::string_view rest = url.substr(kScheme.size());
   Endpoint ep;
+  std::string_view rest;
+  if (url.substr(0, 8) == "redis://") {
+    rest = url.substr(8);
+  } else if (url.substr(0, 9) == "rediss://") {
+    rest = url.substr(9);
+    ep.tls = true;
+  } else {
+    return make_error("expected redis[s]://[:password@]host[:port][/db]");
+  }
   size_t at = rest.rfind('@');
   if (at != std::string_view::npos) {
     std::string_view userinfo = rest.substr(0, at);
@@ -128,6 +129,7 @@ Result<Endpoint> parse_url(std::string_view url) {
     if (p == 0 || p > 65535) return make_error("port must be 1..65535");
     ep.port = static_cast<uint16_t>(p);
   }
+  ep.url_host = host;
   if (host == "localhost") host = "127.0.0.1";
   auto resolved = resolve(host);
   if (!resolved.ok()) return resolved.error();

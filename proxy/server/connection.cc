@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -44,11 +43,10 @@ void add_chunk_header(evbuffer* out, size_t n) {
 
 }  // namespace
 
-// Writes straight to the socket when nothing is queued: it saves arming and disarming EPOLLOUT
-// (two epoll_ctl calls) and a loop iteration per write, the dominant cost in profiles. What the
-// socket does not take is queued in the bufferevent as usual, so ordering is preserved.
+// Upstream writes go straight to the socket when nothing is queued: it saves arming and
+// disarming EPOLLOUT (two epoll_ctl calls) and a loop iteration per write. What the socket does
+// not take is queued in the bufferevent as usual, so ordering is preserved.
 bool Connection::direct_ok(bufferevent* bev) const {
-  if (bev == client_) return ssl_ == nullptr;  // TLS bytes must go through OpenSSL
   return upstream_ != nullptr && bev == upstream_->bev && upstream_->connected;
 }
 
@@ -75,7 +73,7 @@ void Connection::send_buffer(bufferevent* bev, evbuffer* src, size_t len) {
 
 Connection::Connection(Worker& worker, uint64_t id, evutil_socket_t fd, const sockaddr* peer,
                        int peer_len, SSL* ssl)
-    : worker_(worker), id_(id) {
+    : worker_(worker), id_(id), io_(fd, ssl), ssl_(ssl) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (peer->sa_family == AF_INET) {
@@ -85,24 +83,27 @@ Connection::Connection(Worker& worker, uint64_t id, evutil_socket_t fd, const so
     inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr, peer_ip_,
               sizeof(peer_ip_));
   }
-  if (ssl != nullptr) {
-    ssl_ = ssl;
-    client_ = bufferevent_openssl_socket_new(worker_.base(), fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                             BEV_OPT_CLOSE_ON_FREE);
-    // Clients often close without close_notify; that is not an error for HTTP/1.1 framing.
-    bufferevent_openssl_set_allow_dirty_shutdown(client_, 1);
-  } else {
-    client_ = bufferevent_socket_new(worker_.base(), fd, BEV_OPT_CLOSE_ON_FREE);
-  }
+  handshaking_ = ssl != nullptr;
+  in_ = evbuffer_new();
+  out_ = evbuffer_new();
+  evbuffer_add_cb(in_, on_input_changed, this);
+  evbuffer_add_cb(out_, on_output_changed, this);
+  read_ev_ = event_new(worker_.base(), fd, EV_READ | EV_PERSIST, on_client_readable, this);
+  write_ev_ = event_new(worker_.base(), fd, EV_WRITE, on_client_writable, this);
   timer_ = evtimer_new(worker_.base(), on_timer, this);
 }
 
 Connection::~Connection() {
+  phase_ = Phase::kClosed;  // nothing below may schedule I/O
   if (rs_ != nullptr) worker_.release_request_state(rs_);
   if (upstream_ != nullptr) worker_.pool().discard(upstream_);
   if (runtime_ != nullptr) worker_.release_runtime(runtime_);
   if (timer_ != nullptr) event_free(timer_);
-  if (client_ != nullptr) bufferevent_free(client_);
+  if (read_ev_ != nullptr) event_free(read_ev_);
+  if (write_ev_ != nullptr) event_free(write_ev_);
+  if (in_ != nullptr) evbuffer_free(in_);
+  if (out_ != nullptr) evbuffer_free(out_);
+  // io_ closes the socket (and frees the SSL) after this body.
 }
 
 void Connection::start() {
@@ -110,14 +111,13 @@ void Connection::start() {
   const auto& limits = rt->config.limits;
   // Backpressure: stop reading from the client once a buffer's worth of input is waiting, and be
   // told when the output to the client has drained to half (RFC-agnostic flow control).
-  bufferevent_setwatermark(client_, EV_READ, 0, limits.buffer_bytes);
-  bufferevent_setwatermark(client_, EV_WRITE, limits.buffer_bytes / 2, 0);
-  timeval wt = to_timeval(rt->config.timeouts.client_write);
-  bufferevent_set_timeouts(client_, nullptr, &wt);
+  read_high_ = limits.buffer_bytes;
+  write_low_ = limits.buffer_bytes / 2;
+  write_timeout_ = rt->config.timeouts.client_write;
+  // The keep-alive timer also bounds the TLS handshake.
   arm_timer(rt->config.timeouts.keepalive_idle);
   worker_.release_runtime(rt);
-  bufferevent_setcb(client_, on_client_read, on_client_write, on_client_event, this);
-  bufferevent_enable(client_, EV_READ | EV_WRITE);
+  update_read_interest();
 }
 
 void Connection::begin_drain() {
@@ -155,11 +155,10 @@ void Connection::reset_request_state() {
   response_bytes_sent_ = false;
   resp_status_ = 0;
   upstream_bytes_seen_ = 0;
-  resp_head_prefix_ = 0;
 }
 
 // Idle keep-alive connections hold no request state: it goes back to the worker's pool, so
-// 10,000 idle clients cost only their sockets and bufferevents.
+// 10,000 idle clients cost only their sockets, two empty evbuffers and three events.
 void Connection::release_request_state() {
   if (rs_ == nullptr) return;
   worker_.release_request_state(rs_);
@@ -168,73 +167,338 @@ void Connection::release_request_state() {
 
 // ---------------------------------------------------------------- client side
 
-void Connection::on_client_read(bufferevent*, void* arg) {
-  static_cast<Connection*>(arg)->handle_client_input();
+void Connection::on_client_readable(evutil_socket_t, short what, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  if (c->phase_ == Phase::kClosed) return;
+  if (what & EV_TIMEOUT) {
+    c->read_timed_out();
+    return;
+  }
+  if (c->handshaking_) {
+    c->do_handshake();
+    return;
+  }
+  if (c->write_wants_read_) {
+    c->write_wants_read_ = false;
+    c->flush_client();
+    if (c->phase_ == Phase::kClosed) return;
+  }
+  c->read_client();
 }
 
-void Connection::on_client_write(bufferevent*, void* arg) {
+void Connection::on_client_writable(evutil_socket_t, short what, void* arg) {
   auto* c = static_cast<Connection*>(arg);
-  if (c->phase_ == Phase::kClosing) {
-    if (evbuffer_get_length(bufferevent_get_output(c->client_)) == 0) c->close_now();
+  // write_ev_ is not persistent: however it fired (EPOLLOUT, timeout, by hand), it is not armed.
+  c->flush_scheduled_ = false;
+  c->write_blocked_ = false;
+  if (c->phase_ == Phase::kClosed) return;
+  if (what & EV_TIMEOUT) {
+    // A client that does not read its response (client_write timeout): nothing left to say.
+    c->close_now();
+    return;
+  }
+  if (c->handshaking_) {
+    c->do_handshake();
+    return;
+  }
+  if (c->read_wants_write_) {
+    c->read_wants_write_ = false;
+    c->read_client();
+    if (c->phase_ == Phase::kClosed) return;
+  }
+  c->flush_client();
+}
+
+// Anything added to the output is flushed once, after the current callback: a response head and
+// its body, or several pipelined responses, leave in one writev / one TLS record.
+void Connection::on_output_changed(evbuffer*, const evbuffer_cb_info* info, void* arg) {
+  if (info->n_added > 0) static_cast<Connection*>(arg)->schedule_flush();
+}
+
+// The parser consumed input: if reading stopped at the high watermark, it may resume.
+void Connection::on_input_changed(evbuffer* buf, const evbuffer_cb_info* info, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  if (info->n_deleted > 0 && c->input_full_ && evbuffer_get_length(buf) < c->read_high_) {
+    c->update_read_interest();
+  }
+}
+
+void Connection::schedule_flush() {
+  // While blocked, EPOLLOUT will come; during the handshake the flush follows its completion.
+  if (flush_scheduled_ || write_blocked_ || handshaking_ || phase_ == Phase::kClosed) return;
+  flush_scheduled_ = true;
+  event_active(write_ev_, EV_WRITE, 0);
+}
+
+void Connection::update_read_interest() {
+  if (phase_ == Phase::kClosed) return;
+  input_full_ = evbuffer_get_length(in_) >= read_high_;
+  bool want = handshaking_ || write_wants_read_ ||
+              (!client_read_paused_ && !input_full_ && phase_ != Phase::kClosing);
+  if (want) {
+    if (!read_armed_) {
+      read_armed_ = true;
+      if (read_timeout_.count() > 0) {
+        timeval tv = to_timeval(read_timeout_);
+        event_add(read_ev_, &tv);
+      } else {
+        event_add(read_ev_, nullptr);
+      }
+    }
+    // Records already inside OpenSSL (read ahead) raise no socket event: if the last read
+    // stopped at the watermark rather than on an empty socket, run the next one by hand.
+    if (!read_drained_ && io_.has_buffered_input()) {
+      read_drained_ = true;
+      event_active(read_ev_, EV_READ, 0);
+    }
+  } else if (read_armed_) {
+    read_armed_ = false;
+    event_del(read_ev_);
+  }
+}
+
+// Client read timeout (a stalled request body, an idle tunnel); ms == nullptr: none. The timer
+// restarts on every read, like a bufferevent's.
+void Connection::set_client_read_timeout(const std::chrono::milliseconds* ms) {
+  std::chrono::milliseconds want = ms == nullptr ? std::chrono::milliseconds(0) : *ms;
+  if (want == read_timeout_) return;
+  read_timeout_ = want;
+  if (!read_armed_) return;
+  if (want.count() > 0) {
+    timeval tv = to_timeval(want);
+    event_add(read_ev_, &tv);  // only reschedules the timeout: no epoll_ctl
+  } else {
+    event_remove_timer(read_ev_);  // event_add(ev, nullptr) would keep the old timeout
+  }
+}
+
+void Connection::pause_client_read() {
+  client_read_paused_ = true;
+  update_read_interest();
+}
+
+void Connection::resume_client_read() {
+  client_read_paused_ = false;
+  update_read_interest();
+}
+
+void Connection::do_handshake() {
+  tls::IoStatus st = io_.handshake();
+  switch (st) {
+    case tls::IoStatus::kOk:
+      handshaking_ = false;
+      if (evbuffer_get_length(out_) > 0) schedule_flush();
+      // The first request may already sit in OpenSSL's read-ahead buffer.
+      read_client();
+      return;
+    case tls::IoStatus::kWantRead:
+      return;  // read_ev_ stays armed
+    case tls::IoStatus::kWantWrite:
+      if (!write_blocked_) {
+        write_blocked_ = true;
+        event_add(write_ev_, nullptr);  // bounded by the keep-alive timer
+      }
+      return;
+    case tls::IoStatus::kEof:
+      close_now();  // a TCP probe or a client giving up: not a failure of ours to report
+      return;
+    case tls::IoStatus::kError:
+      handshake_failed();
+      return;
+  }
+}
+
+void Connection::handshake_failed() {
+  // A failed handshake (bad client certificate, no shared cipher, plain HTTP on a TLS port):
+  // counted and audited, never more than a closed connection.
+  worker_.metrics().add(worker_.metrics().tls_handshake_failures);
+  if (audit::Auditor* a = worker_.auditor()) {
+    audit::Event ev;
+    ev.kind = audit::EventKind::kEvent;
+    ev.category.set("network");
+    ev.type.set("error");
+    ev.outcome = audit::Outcome::kFailure;
+    ev.action.set("tls.handshake_failed");
+    ev.priority = a->classify("tls.handshake_failed", "");
+    ev.source_ip.set(peer_ip_);
+    ev.client_ip.set(peer_ip_);
+    char reason[128] = "no OpenSSL reason";
+    if (io_.error() != 0) ERR_error_string_n(io_.error(), reason, sizeof(reason));
+    ev.message.set(reason);
+    a->emit(ev);
+  }
+  close_now();
+}
+
+// Reads until the socket is drained (a short read says so: no extra read just to see EAGAIN),
+// the input reaches the high watermark, or the peer is gone; then lets the state machine run.
+void Connection::read_client() {
+  // A first read of under 4 KiB takes a typical head whole without pinning 16 KiB per slow
+  // client; bodies then read up to about one TLS record (16 KiB of plaintext, RFC 8446 5.1).
+  // Both stay a little under a power of two so the evbuffer chain (header included) is one
+  // 4 KiB / 16 KiB allocation, not twice that.
+  constexpr size_t kFirstChunk = 4096 - 128;
+  constexpr size_t kChunk = 16384 - 128;
+  bool got = false;
+  bool gone = false;
+  bool error = false;
+  read_drained_ = false;
+  for (;;) {
+    size_t len = evbuffer_get_length(in_);
+    if (len >= read_high_) break;
+    size_t room = std::min<size_t>(read_high_ - len, len == 0 ? kFirstChunk : kChunk);
+    evbuffer_iovec v;
+    if (evbuffer_reserve_space(in_, static_cast<ev_ssize_t>(room), &v, 1) < 1) {
+      gone = error = true;
+      break;
+    }
+    tls::IoResult r = io_.read(static_cast<char*>(v.iov_base), std::min(v.iov_len, room));
+    if (r.status == tls::IoStatus::kOk) {
+      v.iov_len = r.n;
+      evbuffer_commit_space(in_, &v, 1);
+      got = true;
+      if (r.n < room && !io_.has_buffered_input()) {
+        read_drained_ = true;
+        break;
+      }
+      continue;
+    }
+    if (r.status == tls::IoStatus::kWantRead) {
+      read_drained_ = true;
+      break;
+    }
+    if (r.status == tls::IoStatus::kWantWrite) {
+      // TLS needs to send first (e.g. a key update answer): wait for EPOLLOUT.
+      read_wants_write_ = true;
+      if (!write_blocked_) {
+        write_blocked_ = true;
+        event_add(write_ev_, nullptr);
+      }
+      break;
+    }
+    gone = true;
+    error = r.status == tls::IoStatus::kError;
+    break;
+  }
+  if (got) handle_client_input();
+  if (phase_ == Phase::kClosed) return;
+  if (gone) {
+    client_gone(error);
+    return;
+  }
+  update_read_interest();
+}
+
+void Connection::client_gone(bool error) {
+  if (!error && phase_ == Phase::kTunnel && upstream_ != nullptr) {
+    // Half-close in a tunnel: pass what is left, then end both sides.
+    tunnel_to_upstream();
+  }
+  // A local answer queued in this very callback still gets its one chance.
+  if (!error) flush_client();
+  close_now();
+}
+
+void Connection::read_timed_out() {
+  // A client that stalls its body (body_idle) or an idle tunnel.
+  if (phase_ == Phase::kActive && !req_body_done_ && !response_bytes_sent_) {
+    send_local_response(408, "request body timeout\n", true);
+    return;
+  }
+  close_now();
+}
+
+// Writes what is queued: plaintext in one writev of up to 16 chains; TLS as one SSL_write of up
+// to 16 KiB (one record, one write(2)), copying small chains together first.
+void Connection::flush_client() {
+  constexpr size_t kRecord = 16384;
+  constexpr int kMaxIov = 16;
+  bool progress = false;
+  bool blocked = false;
+  for (;;) {
+    size_t len = evbuffer_get_length(out_);
+    if (len == 0) break;
+    tls::IoResult r;
+    size_t tried = 0;
+    if (ssl_ != nullptr) {
+      size_t n = tls_retry_len_ > 0 ? tls_retry_len_ : std::min(len, kRecord);
+      evbuffer_iovec first;
+      evbuffer_peek(out_, -1, nullptr, &first, 1);
+      iovec iov;
+      iov.iov_base =
+          first.iov_len >= n ? first.iov_base : evbuffer_pullup(out_, static_cast<ev_ssize_t>(n));
+      iov.iov_len = n;
+      tried = n;
+      r = io_.writev(&iov, 1);
+    } else {
+      evbuffer_iovec vec[kMaxIov];
+      int cnt = evbuffer_peek(out_, -1, nullptr, vec, kMaxIov);
+      cnt = std::min(cnt, kMaxIov);
+      iovec iov[kMaxIov];
+      for (int i = 0; i < cnt; ++i) {
+        iov[i].iov_base = vec[i].iov_base;
+        iov[i].iov_len = vec[i].iov_len;
+        tried += vec[i].iov_len;
+      }
+      r = io_.writev(iov, cnt);
+    }
+    if (r.status == tls::IoStatus::kOk) {
+      tls_retry_len_ = 0;
+      evbuffer_drain(out_, r.n);
+      progress = true;
+      if (r.n < tried) {
+        blocked = ssl_ == nullptr;  // a short writev: the socket buffer is full
+        if (blocked) break;
+      }
+      continue;
+    }
+    if (r.status == tls::IoStatus::kWantWrite) {
+      if (ssl_ != nullptr) tls_retry_len_ = tried;
+      blocked = true;
+      break;
+    }
+    if (r.status == tls::IoStatus::kWantRead) {
+      tls_retry_len_ = tried;
+      write_wants_read_ = true;
+      update_read_interest();
+      break;
+    }
+    close_now();  // the client is gone (reset, EPIPE) or TLS failed
+    return;
+  }
+  if (blocked) {
+    // Arm EPOLLOUT (again, after progress: the write timeout counts from the last progress).
+    if (!write_blocked_ || progress) {
+      write_blocked_ = true;
+      if (write_timeout_.count() > 0) {
+        timeval tv = to_timeval(write_timeout_);
+        event_add(write_ev_, &tv);
+      } else {
+        event_add(write_ev_, nullptr);
+      }
+    }
+  } else if (write_blocked_) {
+    write_blocked_ = false;
+    event_del(write_ev_);
+  }
+  if (progress && evbuffer_get_length(out_) <= write_low_) output_drained();
+}
+
+void Connection::output_drained() {
+  if (phase_ == Phase::kClosing) {
+    if (evbuffer_get_length(out_) == 0) close_now();
     return;
   }
   // The client drained below the low watermark: resume reading from the origin.
-  if (c->upstream_ != nullptr && c->upstream_read_paused_) {
-    c->upstream_read_paused_ = false;
-    bufferevent_enable(c->upstream_->bev, EV_READ);
-    if (c->phase_ == Phase::kTunnel) {
-      c->pump_tunnel(c->upstream_->bev, c->client_);
+  if (upstream_ != nullptr && upstream_read_paused_) {
+    upstream_read_paused_ = false;
+    bufferevent_enable(upstream_->bev, EV_READ);
+    if (phase_ == Phase::kTunnel) {
+      tunnel_to_client();
     } else {
-      c->handle_upstream_input();
+      handle_upstream_input();
     }
   }
-}
-
-void Connection::on_client_event(bufferevent*, short what, void* arg) {
-  auto* c = static_cast<Connection*>(arg);
-  if (what & BEV_EVENT_CONNECTED) return;  // TLS handshake done (OpenSSL bufferevents say so)
-  if (c->ssl_ != nullptr && (what & BEV_EVENT_ERROR) && !c->seen_request_) {
-    // A failed handshake (bad client certificate, no shared cipher, plain HTTP on a TLS port):
-    // counted, never more than a closed connection.
-    c->worker_.metrics().add(c->worker_.metrics().tls_handshake_failures);
-    unsigned long first = bufferevent_get_openssl_error(c->client_);
-    while (bufferevent_get_openssl_error(c->client_) != 0) {
-    }
-    if (audit::Auditor* a = c->worker_.auditor()) {
-      // Counted and audited (a scanner on the TLS port, a client certificate that does not
-      // verify), never more than a closed connection.
-      audit::Event ev;
-      ev.kind = audit::EventKind::kEvent;
-      ev.category.set("network");
-      ev.type.set("error");
-      ev.outcome = audit::Outcome::kFailure;
-      ev.action.set("tls.handshake_failed");
-      ev.priority = a->classify("tls.handshake_failed", "");
-      ev.source_ip.set(c->peer_ip_);
-      ev.client_ip.set(c->peer_ip_);
-      char reason[128] = "no OpenSSL reason";
-      if (first != 0) ERR_error_string_n(first, reason, sizeof(reason));
-      ev.message.set(reason);
-      a->emit(ev);
-    }
-    c->close_now();
-    return;
-  }
-  if (what & BEV_EVENT_TIMEOUT) {
-    // A client that does not read its response (write timeout) or stalls its body (read timeout).
-    if (c->phase_ == Phase::kActive && !c->req_body_done_ && (what & BEV_EVENT_READING) &&
-        !c->response_bytes_sent_) {
-      c->send_local_response(408, "request body timeout\n", true);
-      return;
-    }
-    c->close_now();
-    return;
-  }
-  if (c->phase_ == Phase::kTunnel && (what & BEV_EVENT_EOF) && c->upstream_ != nullptr) {
-    // Half-close in a tunnel: pass what is left, then end both sides.
-    c->pump_tunnel(c->client_, c->upstream_->bev);
-  }
-  c->close_now();
 }
 
 void Connection::handle_client_input() {
@@ -251,13 +515,12 @@ void Connection::handle_client_input() {
         // Pipelined bytes of the next request stay buffered (bounded by the read watermark).
         return;
       case Phase::kTunnel:
-        if (upstream_ != nullptr) pump_tunnel(client_, upstream_->bev);
+        if (upstream_ != nullptr) tunnel_to_upstream();
         return;
       case Phase::kClosing:
       case Phase::kClosed: {
         // Discard anything the client still sends while we flush a final response.
-        evbuffer* in = bufferevent_get_input(client_);
-        evbuffer_drain(in, evbuffer_get_length(in));
+        evbuffer_drain(in_, evbuffer_get_length(in_));
         return;
       }
     }
@@ -265,7 +528,7 @@ void Connection::handle_client_input() {
 }
 
 bool Connection::try_parse_head() {
-  evbuffer* in = bufferevent_get_input(client_);
+  evbuffer* in = in_;
   size_t len = evbuffer_get_length(in);
   if (len == 0) return false;
   if (phase_ == Phase::kIdle) {
@@ -311,7 +574,7 @@ bool Connection::try_parse_head() {
 }
 
 void Connection::process_head(const http::RequestHead& head) {
-  evbuffer* in = bufferevent_get_input(client_);
+  evbuffer* in = in_;
 
   // Request id: keep a sane incoming one, else create one.
   std::string_view incoming_id;
@@ -327,7 +590,6 @@ void Connection::process_head(const http::RequestHead& head) {
   rs_->ctx.head = &head;
   rs_->ctx.peer_ip = peer_ip_;
   rs_->ctx.client_ip = peer_ip_;
-  seen_request_ = true;
   if (ssl_ != nullptr) {
     rs_->ctx.tls = true;
     rs_->ctx.client_cert_verified = tls::client_certificate_verified(ssl_);
@@ -358,7 +620,7 @@ void Connection::process_head(const http::RequestHead& head) {
 
 void Connection::stash_head(const http::RequestHead& head) {
   if (rs_->ctx.head == &rs_->held_req) return;
-  evbuffer* in = bufferevent_get_input(client_);
+  evbuffer* in = in_;
   rs_->held_head.assign(reinterpret_cast<const char*>(evbuffer_pullup(in, head.head_bytes)),
                         head.head_bytes);
   rs_->held_headers.resize(worker_.header_capacity());
@@ -385,7 +647,7 @@ void Connection::resume(uint32_t seq, pipeline::Verdict late, std::string_view e
 
 void Connection::after_head_verdict(const http::RequestHead& head, pipeline::Verdict v,
                                     bool head_in_input) {
-  evbuffer* in = bufferevent_get_input(client_);
+  evbuffer* in = in_;
   const config::Config& cfg = runtime_->config;
   const uint32_t head_bytes = head_in_input ? head.head_bytes : 0;
   bool has_body = head.framing == http::BodyFraming::kChunked ||
@@ -425,7 +687,7 @@ void Connection::after_head_verdict(const http::RequestHead& head, pipeline::Ver
   phase_ = Phase::kActive;
   if (expect_continue) {
     // We answer 100-continue ourselves once the head passed the stages; Expect is not forwarded.
-    evbuffer_add(bufferevent_get_output(client_), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+    evbuffer_add(out_, "HTTP/1.1 100 Continue\r\n\r\n", 25);
   }
   if (want > 0) {
     // A stage inspects the body before anything is forwarded: keep a stable copy of the head
@@ -442,9 +704,7 @@ void Connection::after_head_verdict(const http::RequestHead& head, pipeline::Ver
     if (!start_upstream(false)) return;
   }
   if (!req_body_done_) {
-    timeval bt = to_timeval(cfg.timeouts.body_idle);
-    timeval wt = to_timeval(cfg.timeouts.client_write);
-    bufferevent_set_timeouts(client_, &bt, &wt);
+    set_client_read_timeout(&cfg.timeouts.body_idle);
     pump_request_body();
   } else {
     request_body_done();
@@ -547,7 +807,7 @@ bool Connection::start_upstream(bool fresh_only) {
 
 void Connection::pump_request_body() {
   if (!holding_ && upstream_ == nullptr) return;
-  evbuffer* in = bufferevent_get_input(client_);
+  evbuffer* in = in_;
   const uint32_t high = runtime_->config.limits.buffer_bytes;
   if (req_framing_ == http::BodyFraming::kContentLength) {
     size_t avail = evbuffer_get_length(in);
@@ -629,20 +889,15 @@ void Connection::pump_request_body() {
   if (holding_ || upstream_ == nullptr) return;
   // Backpressure towards a slow origin: stop reading the client until the upstream drains.
   if (evbuffer_get_length(bufferevent_get_output(upstream_->bev)) >= high && !client_read_paused_) {
-    client_read_paused_ = true;
-    bufferevent_disable(client_, EV_READ);
+    pause_client_read();
   }
 }
 
 void Connection::request_body_done() {
   req_body_done_ = true;
   // No client read timeout while the origin works; pipelined bytes may still arrive.
-  timeval wt = to_timeval(runtime_->config.timeouts.client_write);
-  bufferevent_set_timeouts(client_, nullptr, &wt);
-  if (client_read_paused_) {
-    client_read_paused_ = false;
-    bufferevent_enable(client_, EV_READ);
-  }
+  set_client_read_timeout(nullptr);
+  if (client_read_paused_) resume_client_read();
   if (upstream_ != nullptr && upstream_->connected) {
     timeval rt = to_timeval(runtime_->config.timeouts.upstream_response);
     bufferevent_set_timeouts(upstream_->bev, &rt, &rt);
@@ -654,7 +909,7 @@ void Connection::request_body_done() {
 void Connection::on_upstream_read(bufferevent*, void* arg) {
   auto* c = static_cast<Connection*>(arg);
   if (c->phase_ == Phase::kTunnel) {
-    c->pump_tunnel(c->upstream_->bev, c->client_);
+    c->tunnel_to_client();
     return;
   }
   c->handle_upstream_input();
@@ -663,8 +918,7 @@ void Connection::on_upstream_read(bufferevent*, void* arg) {
 void Connection::on_upstream_write(bufferevent*, void* arg) {
   auto* c = static_cast<Connection*>(arg);
   if (c->client_read_paused_) {
-    c->client_read_paused_ = false;
-    bufferevent_enable(c->client_, EV_READ);
+    c->resume_client_read();
     c->handle_client_input();
   }
 }
@@ -684,7 +938,7 @@ void Connection::on_upstream_event(bufferevent* bev, short what, void* arg) {
     return;
   }
   if (c->phase_ == Phase::kTunnel) {
-    c->pump_tunnel(bev, c->client_);
+    c->tunnel_to_client();
     c->release_upstream(false);
     c->close_after_flush();
     return;
@@ -699,8 +953,7 @@ void Connection::on_upstream_event(bufferevent* bev, short what, void* arg) {
     // Close-delimited response: the end of the stream is the end of the body.
     if (c->resp_phase_ == RespPhase::kBody && c->resp_framing_ == http::BodyFraming::kUntilClose) {
       c->handle_upstream_input();  // whatever is still buffered
-      if (c->resp_chunk_to_client_)
-        evbuffer_add(bufferevent_get_output(c->client_), "0\r\n\r\n", 5);
+      if (c->resp_chunk_to_client_) evbuffer_add(c->out_, "0\r\n\r\n", 5);
       c->resp_phase_ = RespPhase::kDone;
       c->resp_keep_alive_ = false;
       c->finish_exchange();
@@ -782,7 +1035,7 @@ bool Connection::process_response_head() {
     upstream_failed(UpstreamError::kBadResponse, false);
     return false;
   }
-  evbuffer* out = bufferevent_get_output(client_);
+  evbuffer* out = out_;
   std::string& scratch = worker_.scratch();
   scratch.clear();
   if (head.status >= 100 && head.status < 200) {
@@ -845,15 +1098,8 @@ bool Connection::process_response_head() {
   info.close = !client_keep_alive_ || close_after_response_;
   serialize_response_head(head, info, scratch);
   evbuffer_drain(in, head.head_bytes);
-  if (head.framing == http::BodyFraming::kContentLength && head.content_length > 0 &&
-      evbuffer_get_length(out) == 0) {
-    // Put the head in front of the body bytes already read, so head and body leave in one
-    // writev (pump_response_body sends resp_head_prefix_ + body bytes).
-    evbuffer_prepend(in, scratch.data(), scratch.size());
-    resp_head_prefix_ = scratch.size();
-  } else {
-    send_bytes(client_, scratch.data(), scratch.size());
-  }
+  // Head and body leave together: the flush runs after this callback.
+  evbuffer_add(out, scratch.data(), scratch.size());
   worker_.metrics().add(worker_.metrics().bytes_out, scratch.size());
   response_bytes_sent_ = true;
   resp_phase_ = RespPhase::kBody;
@@ -868,14 +1114,12 @@ bool Connection::process_response_head() {
 
 void Connection::pump_response_body() {
   evbuffer* in = bufferevent_get_input(upstream_->bev);
-  evbuffer* out = bufferevent_get_output(client_);
+  evbuffer* out = out_;
   size_t avail = evbuffer_get_length(in);
   switch (resp_framing_) {
     case http::BodyFraming::kContentLength: {
-      size_t n =
-          static_cast<size_t>(std::min<uint64_t>(avail - resp_head_prefix_, resp_remaining_));
-      send_buffer(client_, in, resp_head_prefix_ + n);
-      resp_head_prefix_ = 0;
+      size_t n = static_cast<size_t>(std::min<uint64_t>(avail, resp_remaining_));
+      evbuffer_remove_buffer(in, out, n);
       resp_remaining_ -= n;
       rs_->ctx.response_body_bytes += n;
       worker_.metrics().add(worker_.metrics().bytes_out, n);
@@ -966,7 +1210,7 @@ void Connection::finish_exchange() {
   arm_timer(rt->config.timeouts.keepalive_idle);
   worker_.release_runtime(rt);
   // A pipelined request may already be waiting.
-  if (evbuffer_get_length(bufferevent_get_input(client_)) > 0) handle_client_input();
+  if (evbuffer_get_length(in_) > 0) handle_client_input();
 }
 
 void Connection::complete_request(uint16_t status) {
@@ -997,7 +1241,7 @@ void Connection::send_local_response(uint16_t status, std::string_view body, boo
   bool will_close = close || close_after_response_ || !client_keep_alive_;
   serialize_local_response(status, req_is_head_ ? std::string_view() : body, rs_->ctx.request_id,
                            will_close, scratch, rs_->ctx.response_headers());
-  send_bytes(client_, scratch.data(), scratch.size());
+  evbuffer_add(out_, scratch.data(), scratch.size());
   worker_.metrics().add(worker_.metrics().bytes_out, scratch.size());
   complete_request(status);
   if (will_close) {
@@ -1021,27 +1265,29 @@ void Connection::enter_tunnel() {
   // Tunnels are long-lived: no response timeout, but still bounded by idle read timeouts.
   timeval idle = to_timeval(runtime_->config.timeouts.keepalive_idle);
   bufferevent_set_timeouts(upstream_->bev, &idle, nullptr);
-  bufferevent_set_timeouts(client_, &idle, nullptr);
-  if (client_read_paused_) {
-    client_read_paused_ = false;
-    bufferevent_enable(client_, EV_READ);
-  }
-  pump_tunnel(upstream_->bev, client_);
-  if (upstream_ != nullptr) pump_tunnel(client_, upstream_->bev);
+  set_client_read_timeout(&runtime_->config.timeouts.keepalive_idle);
+  write_timeout_ = std::chrono::milliseconds(0);
+  if (client_read_paused_) resume_client_read();
+  tunnel_to_client();
+  if (upstream_ != nullptr) tunnel_to_upstream();
 }
 
-void Connection::pump_tunnel(bufferevent* from, bufferevent* to) {
-  evbuffer* in = bufferevent_get_input(from);
-  evbuffer* out = bufferevent_get_output(to);
+void Connection::tunnel_to_upstream() {
+  evbuffer* out = bufferevent_get_output(upstream_->bev);
+  size_t n = evbuffer_get_length(in_);
+  if (n > 0) evbuffer_remove_buffer(in_, out, n);
+  if (evbuffer_get_length(out) >= runtime_->config.limits.buffer_bytes && !client_read_paused_) {
+    pause_client_read();
+  }
+}
+
+void Connection::tunnel_to_client() {
+  evbuffer* in = bufferevent_get_input(upstream_->bev);
   size_t n = evbuffer_get_length(in);
-  if (n > 0) evbuffer_remove_buffer(in, out, n);
-  if (evbuffer_get_length(out) >= runtime_->config.limits.buffer_bytes) {
-    bufferevent_disable(from, EV_READ);
-    if (from == client_) {
-      client_read_paused_ = true;
-    } else {
-      upstream_read_paused_ = true;
-    }
+  if (n > 0) evbuffer_remove_buffer(in, out_, n);
+  if (evbuffer_get_length(out_) >= runtime_->config.limits.buffer_bytes && !upstream_read_paused_) {
+    bufferevent_disable(upstream_->bev, EV_READ);
+    upstream_read_paused_ = true;
   }
 }
 
@@ -1063,14 +1309,14 @@ void Connection::close_after_flush() {
   phase_ = Phase::kClosing;
   evtimer_del(timer_);
   release_upstream(false);
-  if (evbuffer_get_length(bufferevent_get_output(client_)) == 0) {
+  if (evbuffer_get_length(out_) == 0) {
     close_now();
     return;
   }
-  // Fire the write callback when everything is flushed; stop reading new requests.
-  bufferevent_setwatermark(client_, EV_WRITE, 0, 0);
-  bufferevent_disable(client_, EV_READ);
-  // Bounded by the client write timeout already set on the bufferevent.
+  // output_drained() closes once everything is flushed; stop reading new requests. Bounded by
+  // the client write timeout.
+  write_low_ = 0;
+  update_read_interest();
 }
 
 void Connection::close_now() {
@@ -1081,7 +1327,10 @@ void Connection::close_now() {
   phase_ = Phase::kClosed;
   evtimer_del(timer_);
   release_upstream(false);
-  bufferevent_disable(client_, EV_READ | EV_WRITE);
+  event_del(read_ev_);
+  event_del(write_ev_);
+  read_armed_ = write_blocked_ = flush_scheduled_ = false;
+  io_.shutdown();
   worker_.destroy_connection(this);
 }
 

@@ -1,5 +1,11 @@
-// Connection: the downstream state machine. It owns the client bufferevent, the upstream
-// connection while a request is in flight, and the per-request state; the Worker owns it.
+// Connection: the downstream state machine. It owns the client transport (socket, TLS session,
+// input and output buffers and their two events), the upstream connection while a request is in
+// flight, and the per-request state; the Worker owns it.
+//
+// Client I/O is done here, not by a bufferevent: read(2)/SSL_read straight into the input buffer
+// the parser reads, and one writev(2)/SSL_write per flush of everything queued for the client
+// (flushes are deferred to the end of the current callback, so a head and its body leave
+// together). EPOLLOUT is armed only when the socket would block.
 //
 // Phases of one exchange (requests on a connection are answered strictly in order; bytes of a
 // pipelined next request wait in the input buffer until the current response is complete):
@@ -27,6 +33,7 @@
 #include "proxy/pipeline/request_context.h"
 #include "proxy/server/metrics.h"
 #include "proxy/server/upstream_pool.h"
+#include "proxy/tls/transport.h"
 
 namespace portcullis::server {
 
@@ -69,13 +76,28 @@ class Connection {
   enum class Phase : uint8_t { kIdle, kHead, kPending, kActive, kTunnel, kClosing, kClosed };
   enum class RespPhase : uint8_t { kAwaitHead, kBody, kDone };
 
-  static void on_client_read(bufferevent* bev, void* arg);
-  static void on_client_write(bufferevent* bev, void* arg);
-  static void on_client_event(bufferevent* bev, short what, void* arg);
+  static void on_client_readable(evutil_socket_t fd, short what, void* arg);
+  static void on_client_writable(evutil_socket_t fd, short what, void* arg);
+  static void on_output_changed(evbuffer* buf, const evbuffer_cb_info* info, void* arg);
+  static void on_input_changed(evbuffer* buf, const evbuffer_cb_info* info, void* arg);
   static void on_upstream_read(bufferevent* bev, void* arg);
   static void on_upstream_write(bufferevent* bev, void* arg);
   static void on_upstream_event(bufferevent* bev, short what, void* arg);
   static void on_timer(evutil_socket_t fd, short what, void* arg);
+
+  // Client transport.
+  void do_handshake();
+  void handshake_failed();
+  void read_client();
+  void flush_client();
+  void schedule_flush();
+  void output_drained();
+  void client_gone(bool error);
+  void read_timed_out();
+  void update_read_interest();
+  void set_client_read_timeout(const std::chrono::milliseconds* ms);
+  void pause_client_read();
+  void resume_client_read();
 
   void handle_client_input();
   // Returns false when the connection was closed or the request went async.
@@ -98,9 +120,11 @@ class Connection {
   void send_block_page(const pipeline::Verdict& v, bool close);
   void complete_request(uint16_t status);
   void enter_tunnel();
-  void pump_tunnel(bufferevent* from, bufferevent* to);
+  void tunnel_to_upstream();
+  void tunnel_to_client();
   void release_upstream(bool reusable);
   void arm_timer(std::chrono::milliseconds ms);
+  // Upstream writes: straight to the socket when nothing is queued.
   bool direct_ok(bufferevent* bev) const;
   void send_bytes(bufferevent* bev, const char* data, size_t len);
   void send_buffer(bufferevent* bev, evbuffer* src, size_t len);
@@ -113,9 +137,26 @@ class Connection {
   const uint64_t id_;
   uint32_t request_seq_ = 0;
   size_t pending_stage_ = 0;
-  bufferevent* client_ = nullptr;
-  SSL* ssl_ = nullptr;         // owned by client_ (BEV_OPT_CLOSE_ON_FREE frees it)
-  bool seen_request_ = false;  // for counting TLS handshake failures
+  tls::Transport io_;          // socket + TLS session (closed and freed with the connection)
+  SSL* ssl_ = nullptr;         // io_.ssl(), null for plaintext
+  evbuffer* in_ = nullptr;     // bytes read from the client, consumed by the parser
+  evbuffer* out_ = nullptr;    // bytes for the client, flushed at the end of the callback
+  event* read_ev_ = nullptr;   // EV_READ|EV_PERSIST; its timeout is the client read timeout
+  event* write_ev_ = nullptr;  // EV_WRITE: armed only while the socket would block; also
+                               // activated by hand to run a deferred flush
+  uint32_t read_high_ = 0;     // input high watermark: stop reading above it (backpressure)
+  uint32_t write_low_ = 0;     // output low watermark: output_drained() at or below it
+  std::chrono::milliseconds read_timeout_{0};  // 0: none
+  std::chrono::milliseconds write_timeout_{0};
+  size_t tls_retry_len_ = 0;  // an SSL_write that must be retried with these bytes
+  bool handshaking_ = false;
+  bool read_armed_ = false;        // read_ev_ is added
+  bool input_full_ = false;        // reading stopped at the high watermark
+  bool read_drained_ = true;       // the last read ended on an empty socket (not the watermark)
+  bool write_blocked_ = false;     // write_ev_ is added, waiting for EPOLLOUT
+  bool flush_scheduled_ = false;   // write_ev_ activated by hand
+  bool read_wants_write_ = false;  // TLS: SSL_read needs the socket writable
+  bool write_wants_read_ = false;  // TLS: SSL_write needs the socket readable
   event* timer_ = nullptr;
   UpstreamConn* upstream_ = nullptr;
   const Runtime* runtime_ = nullptr;  // held from head start to exchange end
@@ -154,9 +195,7 @@ class Connection {
   bool response_bytes_sent_ = false;
   uint16_t resp_status_ = 0;
   uint64_t upstream_bytes_seen_ = 0;
-  size_t head_scanned_ = 0;
-  size_t resp_head_prefix_ = 0;  // our response head, prepended to the upstream input  // input
-                                 // bytes seen by the last incomplete parse
+  size_t head_scanned_ = 0;  // input bytes seen by the last incomplete parse
 };
 
 }  // namespace portcullis::server

@@ -312,8 +312,8 @@ uint32_t utf8_normalize_once(std::string_view in, std::string* out) {
   return flags;
 }
 
-Decoded Decoder::decode(std::string_view raw, const DecodeOptions& opts) {
-  Decoded result;
+void Decoder::decode_into(std::string_view raw, const DecodeOptions& opts, Decoded& result) {
+  result = Decoded{};
   if (raw.size() > opts.max_input) {
     raw = raw.substr(0, opts.max_input);
     result.flags |= kTruncated;
@@ -333,6 +333,34 @@ Decoded Decoder::decode(std::string_view raw, const DecodeOptions& opts) {
       if (c >= 0x80) return true;
     return false;
   };
+
+  // Fast path for the common input that holds no byte any layer acts on ('%', '+' in the first
+  // round, '&', '\\' with JSON escapes, >= 0x80): every layer below would be skipped, the first
+  // round would change nothing and end the loop, so the text is `raw` itself. One pass computes
+  // that and the final flags together.
+  {
+    uint32_t flags = 0;
+    bool trigger = false;
+    for (unsigned char c : raw) {
+      if (c < 0x20 || c == 0x7F) {
+        if (c == 0) {
+          flags |= kHasNul;
+        } else if (c == '\r' || c == '\n') {
+          flags |= kHasNewline;
+        } else if (c != '\t') {
+          flags |= kHasControl;
+        }
+      } else if (c >= 0x80 || c == '%' || c == '+' || c == '&' || c == '\\') {
+        trigger = true;
+        break;
+      }
+    }
+    if (!trigger) {
+      result.flags |= flags;
+      result.text = raw;
+      return;
+    }
+  }
 
   const uint8_t rounds = opts.max_rounds == 0 ? 1 : opts.max_rounds;
   for (uint8_t round = 0; round < rounds; ++round) {
@@ -377,6 +405,11 @@ Decoded Decoder::decode(std::string_view raw, const DecodeOptions& opts) {
     }
   }
   result.text = cur;
+}
+
+Decoded Decoder::decode(std::string_view raw, const DecodeOptions& opts) {
+  Decoded result;
+  decode_into(raw, opts, result);
   return result;
 }
 

@@ -67,6 +67,10 @@ class Decoder {
   Decoder& operator=(const Decoder&) = delete;
 
   Decoded decode(std::string_view raw, const DecodeOptions& opts = {});
+  // The same, written into `out` (the inspection engine's per-input result): returning the
+  // struct by value made every caller copy it back through memory right after the callee's
+  // field-by-field stores, a store-forwarding stall per input.
+  void decode_into(std::string_view raw, const DecodeOptions& opts, Decoded& out);
 
  private:
   std::string a_;

@@ -1,6 +1,7 @@
 #include "rules/generic/js_injection.h"
 
 #include <array>
+#include <cstring>
 
 #include "rules/generic/js_lexer.h"
 
@@ -22,8 +23,9 @@ bool is_capability(std::string_view n) {
       "settimeout", "setinterval", "execsync", "exec",        "spawn",          "spawnsync",
       "execfile",   "document",    "window",   "console",     "xmlhttprequest", "import",
       "top",        "parent",      "frames",   "navigator",   "location",       "atob"};
+  if (n.empty()) return false;
   for (auto w : kNames) {
-    if (n == w) return true;
+    if (w.size() == n.size() && w[0] == n[0] && n == w) return true;
   }
   return false;
 }
@@ -191,6 +193,27 @@ Shape analyse(std::string_view code, char quote) {
   return s;
 }
 
+// The XSS detector (bare capability) and the generic detector (JS injection) both analyse the
+// whole input as bare JS, one after the other on the same decoded text. The last bare analysis
+// is kept per thread, keyed by a copy of the text's bytes (so a reused buffer cannot alias) and
+// returned for the same bytes: analyse() is a pure function of them.
+Shape analyse_bare(std::string_view code) {
+  struct Memo {
+    size_t len = static_cast<size_t>(-1);
+    char text[1024];
+    Shape shape;
+  };
+  static thread_local Memo memo;
+  if (code.size() > sizeof(memo.text)) return analyse(code, 0);
+  if (memo.len == code.size() && std::memcmp(memo.text, code.data(), code.size()) == 0) {
+    return memo.shape;
+  }
+  memo.shape = analyse(code, 0);
+  memo.len = code.size();
+  std::memcpy(memo.text, code.data(), code.size());
+  return memo.shape;
+}
+
 std::optional<Finding> make(Detector d, std::string_view context, std::string_view reason,
                             const Shape& s) {
   Finding f;
@@ -227,7 +250,7 @@ std::optional<Finding> detect_js_injection(std::string_view decoded) {
   for (char q : {'\'', '"', '`'}) {
     if (auto f = check_quoted(decoded, q, Detector::kGeneric, false)) return f;
   }
-  Shape s = analyse(decoded, 0);
+  Shape s = analyse_bare(decoded);
   if (s.valid && s.tail_ok && s.capability) {
     return make(Detector::kGeneric, "js-bare", "capability call in valid JS", s);
   }
@@ -240,7 +263,7 @@ bool is_js_call_shape(std::string_view code) {
 }
 
 std::optional<Finding> detect_js_bare_capability(std::string_view decoded) {
-  Shape s = analyse(decoded, 0);
+  Shape s = analyse_bare(decoded);
   if (s.valid && s.tail_ok && s.capability) {
     return make(Detector::kXss, "js-bare", "capability call in valid JS", s);
   }

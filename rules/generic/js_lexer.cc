@@ -36,8 +36,9 @@ bool is_prefix_keyword(std::string_view n) {
       "case",   "var",      "let",     "const", "if",      "else",   "while",  "for",
       "do",     "function", "try",     "catch", "finally", "switch", "export", "import",
       "from",   "class",    "extends", "async", "default", "in",     "of",     "instanceof"};
+  if (n.size() < 2 || n.size() > 10) return false;  // "do" .. "instanceof"
   for (auto w : kWords) {
-    if (n == w) return true;
+    if (w.size() == n.size() && w[0] == n[0] && n == w) return true;
   }
   return false;
 }
@@ -150,8 +151,16 @@ bool Lexer::next(Token& tok) {
     if (pos_ > start) return true;
     pos_ = start;  // a lone backslash: fall through to invalid
   }
+  // Every punctuator starts with a byte of kSinglePuncts: anything else is invalid at once, and
+  // the first byte rejects most multi-byte entries without a string comparison.
+  if (kSinglePuncts.find(static_cast<char>(c)) == std::string_view::npos) {
+    ++pos_;
+    tok.kind = TokKind::kInvalid;
+    tok.text = src_.substr(start, 1);
+    return true;
+  }
   for (auto p : kPuncts) {
-    if (rest.starts_with(p)) {
+    if (p[0] == static_cast<char>(c) && rest.starts_with(p)) {
       pos_ += p.size();
       tok.kind = TokKind::kPunct;
       tok.text = src_.substr(start, p.size());

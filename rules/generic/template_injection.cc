@@ -291,14 +291,17 @@ bool is_statement_tag(std::string_view inner) {
   return false;
 }
 
+// The first bytes of the openers in kDelims, as a table: the scan tests every byte.
+constexpr std::array<bool, 256> kOpenerStart = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char c : std::string_view("{$#%*@<[")) t[c] = true;
+  return t;
+}();
+
 std::optional<Finding> check_delimiters(std::string_view in, bool client_only, Detector det) {
   size_t examined = 0;
   for (size_t i = 0; i + 1 < in.size() && examined < kMaxOpeners; ++i) {
-    const char c = in[i];
-    if (c != '{' && c != '$' && c != '#' && c != '%' && c != '*' && c != '@' && c != '<' &&
-        c != '[') {
-      continue;
-    }
+    if (!kOpenerStart[static_cast<unsigned char>(in[i])]) continue;
     for (const Delimiter& d : kDelims) {
       if (client_only && !d.client) continue;
       if (in.compare(i, d.open.size(), d.open) != 0) continue;

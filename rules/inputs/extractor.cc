@@ -18,12 +18,14 @@ constexpr size_t kMaxNameInLocation = 128;
 constexpr std::string_view kJsonPrefix = "body.json:";
 constexpr std::string_view kMultipartPrefix = "body.multipart:";
 
+// ASCII case folding (header names and media types are ASCII tokens, RFC 9110 5.1, 8.3.1);
+// std::tolower is a locale-aware libc call per byte on the per-request path.
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   }
   return true;
 }

@@ -19,6 +19,9 @@ constexpr std::array<Detector, kNumDetectorKinds> kAll{
     Detector::kSqli,  Detector::kShell, Detector::kPath, Detector::kSsrf,
     Detector::kNosql, Detector::kProto, Detector::kXss,  Detector::kGeneric};
 
+// Texts at least this long are looked up in the clean memo before the prefilter runs.
+constexpr size_t kMinPrefilteredText = 8;
+
 // Cheapest and most specific first does not matter for the result (all enabled detectors run:
 // every finding is recorded), only for readability of the audit stream.
 }  // namespace
@@ -59,7 +62,7 @@ uint8_t InspectionEngine::inspect(const Input& input, const InspectOptions& opts
   DecodeOptions dopts;
   dopts.plus_as_space = input.plus_as_space;
   dopts.max_input = opts.max_input_bytes;
-  out.decoded = decoder_.decode(input.raw, dopts);
+  decoder_.decode_into(input.raw, dopts, out.decoded);
   if (enabled == 0) return 0;
   const std::string_view text = out.decoded.text;
 
@@ -104,38 +107,67 @@ uint8_t InspectionEngine::inspect(const Input& input, const InspectOptions& opts
 
 void InspectionEngine::run_value_detectors(std::string_view text, DetectorSet set,
                                            const InspectOptions& opts, InputFindings& out) {
-  if (opts.prefilter) set = prefilter_detectors(text, set);
+  // The memo remembers the candidate set: the detectors the prefilter dropped are silent, the
+  // others found nothing. Texts of kMinPrefilteredText bytes or more consult it before the
+  // prefilter (a repeated "gift wrap please" skips both) and are remembered even when the
+  // prefilter alone cleared them; shorter ones cost less to prefilter than to hash, and are
+  // remembered only when detectors had to run.
   if (set == 0) return;
-  if (clean_.contains(text, set)) return;
+  const bool long_text = text.size() >= kMinPrefilteredText;
+  if (long_text && clean_.contains(text, set)) return;
+  const DetectorSet run = opts.prefilter ? prefilter_detectors(text, set) : set;
+  if (run == 0) {
+    if (long_text) clean_.insert(text, set);
+    return;
+  }
+  if (!long_text && clean_.contains(text, set)) return;
   const uint8_t before = out.count;
   for (Detector d : kAll) {
-    if ((set & detector_bit(d)) == 0) continue;
+    if ((run & detector_bit(d)) == 0) continue;
     if (auto f = run_detector(d, text)) out.add(*f);
   }
   if (out.count == before) clean_.insert(text, set);
 }
 
-// Linear scan: a request rarely has more than a few dozen distinct short texts, and comparing
-// the length and first bytes rejects almost every slot at once.
+uint32_t InspectionEngine::CleanSet::hash(std::string_view text) {
+  uint32_t h = 2166136261u ^ static_cast<uint32_t>(text.size());
+  for (unsigned char c : text) h = (h ^ c) * 16777619u;
+  return h;
+}
+
 bool InspectionEngine::CleanSet::contains(std::string_view text, DetectorSet set) const {
-  if (text.size() > kMaxText) return false;
-  for (size_t i = 0; i < used_; ++i) {
+  if (text.size() > kMaxText || used_ == 0) return false;
+  const uint32_t h = hash(text);
+  for (size_t i = h & (kSlots - 1);; i = (i + 1) & (kSlots - 1)) {
     const Slot& s = slots_[i];
+    if (s.generation != generation_) return false;  // an empty slot ends the probe
     // A superset of the detectors found nothing: so does any subset.
-    if (s.len == text.size() && (s.set & set) == set &&
-        std::memcmp(s.text, text.data(), text.size()) == 0) {
-      return true;
+    if (s.hash == h && s.len == text.size() && std::memcmp(s.text, text.data(), text.size()) == 0) {
+      return (s.set & set) == set;
     }
   }
-  return false;
 }
 
 void InspectionEngine::CleanSet::insert(std::string_view text, DetectorSet set) {
-  if (text.size() > kMaxText || used_ == kSlots) return;
-  Slot& s = slots_[used_++];
-  s.len = static_cast<uint8_t>(text.size());
-  s.set = set;
-  std::memcpy(s.text, text.data(), text.size());
+  if (text.size() > kMaxText) return;
+  const uint32_t h = hash(text);
+  for (size_t i = h & (kSlots - 1);; i = (i + 1) & (kSlots - 1)) {
+    Slot& s = slots_[i];
+    if (s.generation != generation_) {
+      if (used_ == kMaxEntries) return;  // full (load <= 1/2 keeps probes short)
+      ++used_;
+      s.generation = generation_;
+      s.hash = h;
+      s.len = static_cast<uint8_t>(text.size());
+      s.set = set;
+      std::memcpy(s.text, text.data(), text.size());
+      return;
+    }
+    if (s.hash == h && s.len == text.size() && std::memcmp(s.text, text.data(), text.size()) == 0) {
+      s.set |= set;  // clean for both sets of detectors: clean for their union
+      return;
+    }
+  }
 }
 
 uint8_t InspectionEngine::inspect_query_value(std::string_view raw, const InspectOptions& opts,

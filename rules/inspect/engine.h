@@ -62,23 +62,36 @@ class InspectionEngine {
 
  private:
   // Remembers short decoded texts on which a set of value detectors found nothing. Bounded
-  // (kSlots entries, kMaxText bytes each, inline storage): no allocation.
+  // (kMaxEntries entries, kMaxText bytes each, inline storage): no allocation. An open-addressing
+  // table keyed by a hash of the text, so a lookup costs about one hash, cheaper than the
+  // prefilter it lets a repeated text skip; clear() starts a new generation in O(1).
   class CleanSet {
    public:
-    static constexpr size_t kSlots = 64;
+    static constexpr size_t kSlots = 128;  // power of two
+    static constexpr size_t kMaxEntries = 64;
     static constexpr size_t kMaxText = 48;
     bool contains(std::string_view text, DetectorSet set) const;
     void insert(std::string_view text, DetectorSet set);
-    void clear() { used_ = 0; }
+    void clear() {
+      used_ = 0;
+      if (++generation_ == 0) {  // wrapped: forget every slot for real
+        for (Slot& s : slots_) s.generation = 0;
+        generation_ = 1;
+      }
+    }
 
    private:
     struct Slot {
+      uint32_t generation = 0;  // live when equal to generation_
+      uint32_t hash;
       uint8_t len;
       DetectorSet set;
       char text[kMaxText];
     };
-    std::array<Slot, kSlots> slots_;
+    static uint32_t hash(std::string_view text);
+    std::array<Slot, kSlots> slots_{};
     size_t used_ = 0;
+    uint32_t generation_ = 1;
   };
 
   void run_value_detectors(std::string_view text, DetectorSet set, const InspectOptions& opts,

@@ -26,7 +26,7 @@ bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 
 // Characters that end a path-like token inside a larger input: blanks, quotes and the
 // delimiters of the usual carriers (HTML attributes, query strings, JSON, shell words).
-bool ends_token(char c) {
+constexpr bool ends_token_switch(char c) {
   switch (c) {
     case ' ':
     case '\t':
@@ -51,10 +51,18 @@ bool ends_token(char c) {
   }
 }
 
+// The same as a table: detect_plain() asks for every byte of every input.
+constexpr std::array<bool, 256> kEndsToken = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = ends_token_switch(static_cast<char>(c));
+  return t;
+}();
+inline bool ends_token(char c) { return kEndsToken[static_cast<unsigned char>(c)]; }
+
 template <size_t N>
 bool in_list(std::string_view s, const std::array<std::string_view, N>& list) {
   for (auto item : list)
-    if (iequals(s, item)) return true;
+    if (item.size() == s.size() && iequals(s, item)) return true;  // length first: no call
   return false;
 }
 
@@ -115,7 +123,7 @@ SegKind classify(std::string_view seg) {
       ++dots;
     } else if (c == '?' || c == '*') {
       ++wild;  // glob wildcards: "??" and ".?" match ".." for glob()/FindFirstFile
-    } else if (size_t n = hex_literal(seg, i, '.')) {
+    } else if (size_t n = c == '0' ? hex_literal(seg, i, '.') : 0) {
       ++dots;
       i += n - 1;
     } else {
@@ -139,10 +147,9 @@ Finding make(std::string_view reason, std::string_view fp) {
 }
 
 struct Walk {
-  static constexpr size_t kKeep = 6;
-  std::array<std::string_view, kKeep> stack{};  // first kKeep resolved segments
-  std::string_view last;                        // last name segment seen
-  std::string_view prev;                        // segment before |last|
+  std::string_view root;  // the name segment resolved at depth 0 (the first level below the start)
+  std::string_view last;  // last name segment seen
+  std::string_view prev;  // segment before |last|
   int depth = 0;
   int min_depth = 0;
   bool obfuscated = false;  // "." segments or doubled separators in an absolute path
@@ -157,10 +164,17 @@ struct Walk {
 bool is_restricted_name(std::string_view seg) {
   if (size_t semi = seg.find(';'); semi != std::string_view::npos) seg = seg.substr(0, semi);
   if (seg.size() >= 2 && seg[0] == '.' && is_alpha(seg[1])) return !iequals(seg, ".well-known");
+  // Every suffix below holds '.' or '_' (and stripping an archive suffix leaves a prefix of
+  // `seg`): a name with neither is not restricted. Most path segments are plain words.
+  bool dot_or_underscore = false;
+  for (char c : seg) dot_or_underscore |= c == '.' || c == '_';
+  if (!dot_or_underscore) return false;
   static constexpr std::array<std::string_view, 6> kArchive = {".zip", ".gz", ".tgz",
                                                                ".tar", ".7z", ".bz2"};
   for (auto a : kArchive) {
-    if (seg.size() > a.size() && iequals(seg.substr(seg.size() - a.size()), a)) {
+    // The suffix's first byte ('.') is tested before the call.
+    if (seg.size() > a.size() && seg[seg.size() - a.size()] == a[0] &&
+        iequals(seg.substr(seg.size() - a.size()), a)) {
       seg = seg.substr(0, seg.size() - a.size());
       break;
     }
@@ -168,7 +182,10 @@ bool is_restricted_name(std::string_view seg) {
   static constexpr std::array<std::string_view, 10> kExt = {
       ".log", ".sql", ".bak", ".old", ".orig", ".swp", ".sqlite", ".dump", ".mdb", "_log"};
   for (auto e : kExt)
-    if (seg.size() > e.size() && iequals(seg.substr(seg.size() - e.size()), e)) return true;
+    if (seg.size() > e.size() && seg[seg.size() - e.size()] == e[0] &&
+        iequals(seg.substr(seg.size() - e.size()), e)) {
+      return true;
+    }
   return false;
 }
 
@@ -176,9 +193,16 @@ bool is_restricted_name(std::string_view seg) {
 // separator inferred from the input, see infer_separator).
 size_t sep_len(std::string_view path, size_t i, std::string_view alt) {
   if (is_sep(path[i])) return 1;
-  if (size_t n = hex_literal(path, i, '/')) return n;
+  if (path[i] == '0') {  // hex_literal() needs a '0' there: skip the call for other bytes
+    if (size_t n = hex_literal(path, i, '/')) return n;
+  }
   if (!alt.empty() && path.substr(i, alt.size()) == alt) return alt.size();
   return 0;
+}
+
+// iequals() with the length test inlined: walk() compares every name segment with a few words.
+inline bool same_word(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && iequals(a, b);
 }
 
 // Walks the segments of |path|; returns early-exit information through |w|.
@@ -207,16 +231,15 @@ void walk(std::string_view path, std::string_view alt, Walk* w) {
         break;
       case SegKind::kName:
         prev_empty = false;
-        if (w->depth >= 0 && static_cast<size_t>(w->depth) < Walk::kKeep)
-          w->stack[static_cast<size_t>(w->depth)] = seg;
-        if (iequals(w->last, "etc") && in_list(seg, kEtcFiles)) w->sensitive_pair = true;
-        if ((iequals(w->last, "windows") || iequals(w->last, "winnt")) &&
+        if (w->depth == 0) w->root = seg;
+        if (same_word(w->last, "etc") && in_list(seg, kEtcFiles)) w->sensitive_pair = true;
+        if ((same_word(w->last, "windows") || same_word(w->last, "winnt")) &&
             in_list(seg, kWindowsChildren))
           w->sensitive_pair = true;
         // procfs / sysfs expose process environment, memory maps and kernel state.
-        if (iequals(w->last, "proc") ||
-            (iequals(w->last, "sys") &&
-             (iequals(seg, "class") || iequals(seg, "kernel") || iequals(seg, "devices"))))
+        if (same_word(w->last, "proc") ||
+            (same_word(w->last, "sys") &&
+             (same_word(seg, "class") || same_word(seg, "kernel") || same_word(seg, "devices"))))
           w->sensitive_pair = true;
         if (is_restricted_name(seg)) w->restricted = true;
         w->prev = w->last;
@@ -258,18 +281,40 @@ std::string_view infer_separator(std::string_view tok) {
   return tok.substr(start, i - start);
 }
 
+// Exact shortcut for check_token(): a token with no slash, backslash, ':', '~' and no "0x"/"0X"
+// (hex-spelled separators or dots), that does not start with '.' or '?', cannot fire. Every
+// stream wrapper, "://", UNC and drive check needs a backslash or ':'; the home check needs '~';
+// the walk sees a separator only at a slash, a backslash or "0x2f"/"0x5c", and without one only
+// the inferred-separator walk can fire, which needs a leading dot run ('.', '?' or "0x2e").
+bool token_may_be_path(std::string_view tok) {
+  if (tok.empty()) return false;
+  if (tok[0] == '.' || tok[0] == '?') return true;
+  char prev = 0;
+  for (char c : tok) {
+    if (c == '/' || c == '\\' || c == ':' || c == '~') return true;
+    if (prev == '0' && (c == 'x' || c == 'X')) return true;
+    prev = c;
+  }
+  return false;
+}
+
 std::optional<Finding> check_token(std::string_view tok, bool first_token) {
+  if (!token_may_be_path(tok)) return std::nullopt;
   // Stream wrappers: file: reads local files (RFC 8089); the PHP ones are LFI/RCE staples.
   static constexpr std::array<std::string_view, 8> kSchemes = {
       "file:",     "php://",  "phar://",        "zip://",
       "expect://", "glob://", "compress.zlib:", "compress.bzip2:"};
-  for (auto s : kSchemes)
-    if (istarts_with(tok, s)) return make("local file or stream wrapper URL", s);
+  // Every wrapper and "://" holds a ':'.
+  const bool has_colon = tok.find(':') != std::string_view::npos;
+  if (has_colon) {
+    for (auto s : kSchemes)
+      if (istarts_with(tok, s)) return make("local file or stream wrapper URL", s);
+  }
 
   std::string_view path = tok;
   bool absolute = false;
   bool windows_abs = false;
-  size_t scheme = tok.find("://");
+  size_t scheme = has_colon ? tok.find("://") : std::string_view::npos;
   if (scheme != std::string_view::npos) {
     // A URL: only its path can traverse (e.g. http://h/../../etc/passwd fetched server-side).
     size_t start = tok.find('/', scheme + 3);
@@ -308,7 +353,7 @@ std::optional<Finding> check_token(std::string_view tok, bool first_token) {
   if (absolute && scheme == std::string_view::npos && first_token) {
     // Only where the input starts with the path, as a file-name parameter does: prose that
     // mentions /usr/share/dict in passing is not a path sink.
-    std::string_view root = w.stack[0];
+    std::string_view root = w.root;
     bool below = w.depth >= 2;
     if ((below || w.obfuscated) && in_list(root, kSystemRoots))
       return make("absolute path into a system directory", "/root");
@@ -387,7 +432,10 @@ std::optional<Finding> detect_plain(std::string_view decoded) {
   // NUL truncation: C-string file APIs stop at the NUL, so "shell.php\0.jpg" passes an
   // extension check and opens shell.php (CWE-158).
   for (size_t i = 1; i < decoded.size(); ++i) {
-    if (decoded[i] != '\0') continue;
+    // Jump to the next NUL (memchr) instead of testing every byte.
+    const void* nul = std::memchr(decoded.data() + i, '\0', decoded.size() - i);
+    if (nul == nullptr) break;
+    i = static_cast<size_t>(static_cast<const char*>(nul) - decoded.data());
     size_t b = i;
     bool namey = false;
     while (b > 0 && !ends_token(decoded[b - 1]) && decoded[b - 1] != '\0') {

@@ -1,6 +1,9 @@
 #include "rules/shell/shell_detector.h"
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 namespace portcullis::rules {
@@ -213,8 +216,10 @@ constexpr std::string_view kShellVars[] = {"IFS", "PATH",   "HOME",   "USER",   
 
 template <size_t N>
 bool in_list(std::string_view s, const std::string_view (&list)[N]) {
+  if (s.empty()) return false;  // no list holds an empty name
+  // Length and first byte reject almost every entry without a string comparison.
   for (auto item : list)
-    if (s == item) return true;
+    if (item.size() == s.size() && item[0] == s[0] && s == item) return true;
   return false;
 }
 
@@ -222,11 +227,71 @@ char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) :
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_ident(char c) { return is_alpha(c) || is_digit(c) || c == '_'; }
-// Blanks as a lenient shell or a Windows cmd sees them (Zen: \r and \f split words too).
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_operator(char c) {
-  return c == ';' || c == '&' || c == '|' || c == '<' || c == '>' || c == '(' || c == ')' ||
-         c == '\n';
+// Blanks as a lenient shell or a Windows cmd sees them (Zen: \r and \f split words too), and
+// operator bytes; a table because the word scanner asks for every byte.
+enum : uint8_t { kBlankByte = 1, kOperatorByte = 2 };
+constexpr std::array<uint8_t, 256> kByteKind = [] {
+  std::array<uint8_t, 256> t{};
+  for (unsigned char c : std::string_view(" \t\r\f\v")) t[c] = kBlankByte;
+  for (unsigned char c : std::string_view(";&|<>()\n")) t[c] = kOperatorByte;
+  return t;
+}();
+inline bool is_blank(char c) {
+  return (kByteKind[static_cast<unsigned char>(c)] & kBlankByte) != 0;
+}
+inline bool is_operator(char c) {
+  return (kByteKind[static_cast<unsigned char>(c)] & kOperatorByte) != 0;
+}
+
+// Exact-match set over one of the command lists above, built at compile time (FNV-1a, linear
+// probing, load factor <= 1/4): command_strength() asks for every candidate command word, and a
+// linear scan of 136 names per word was the detector's hot spot. Same answers as in_list().
+template <size_t N>
+class NameSet {
+ public:
+  constexpr explicit NameSet(const std::string_view (&list)[N]) : names_(list) {
+    for (size_t i = 0; i < N; ++i) {
+      size_t slot = hash(list[i]) & (kSlots - 1);
+      while (index_[slot] != 0) slot = (slot + 1) & (kSlots - 1);
+      index_[slot] = static_cast<uint16_t>(i + 1);
+    }
+  }
+  bool contains(std::string_view s) const {
+    for (size_t slot = hash(s) & (kSlots - 1); index_[slot] != 0;
+         slot = (slot + 1) & (kSlots - 1)) {
+      if (names_[index_[slot] - 1] == s) return true;
+    }
+    return false;
+  }
+
+ private:
+  static constexpr size_t kSlots = [] {
+    size_t n = 16;
+    while (n < 4 * N) n *= 2;
+    return n;
+  }();
+  static constexpr uint32_t hash(std::string_view s) {
+    uint32_t h = 2166136261u;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    return h;
+  }
+  const std::string_view* names_;
+  std::array<uint16_t, kSlots> index_{};
+};
+
+constexpr NameSet kStrongSet(kStrongCommands);
+constexpr NameSet kWeakSet(kWeakCommands);
+constexpr NameSet kWindowsSet(kWindowsCommands);
+
+// std::string_view::find_first_of calls memchr on the set once per byte of `s`: on the hot path
+// a plain loop over a small set is several times cheaper. Same result.
+bool has_any_of(std::string_view s, std::string_view set) {
+  for (char c : s) {
+    for (char x : set) {
+      if (c == x) return true;
+    }
+  }
+  return false;
 }
 
 bool istarts_with(std::string_view s, std::string_view p) {
@@ -263,9 +328,15 @@ enum class Strength { kNone, kWeak, kStrong };
 Strength command_strength(const Word& w) {
   std::string_view s = w.view();
   if (w.var_only) return Strength::kStrong;  // "CMD=id; $CMD"
-  if (s.empty() || s.find_first_of(" ,\t") != std::string_view::npos) return Strength::kNone;
+  if (s.empty() || has_any_of(s, " ,\t")) return Strength::kNone;
   if (s.size() > 4 && istarts_with(s.substr(s.size() - 4), ".exe")) s.remove_suffix(4);
-  size_t slash = s.find_last_of("/\\");
+  size_t slash = std::string_view::npos;
+  for (size_t k = s.size(); k > 0; --k) {
+    if (s[k - 1] == '/' || s[k - 1] == '\\') {
+      slash = k - 1;
+      break;
+    }
+  }
   if (slash != std::string_view::npos) {
     // A path used as a command: /bin/cat, ../../bin/ls, /usr/bin/W, /???/c?t.
     bool anchored = s[0] == '/' || s[0] == '\\' || s.substr(0, 2) == "./" ||
@@ -276,7 +347,7 @@ Strength command_strength(const Word& w) {
     size_t n = 0;
     for (char c : base) lowered[n++] = lower(c);
     std::string_view lb(lowered, n);
-    if (in_list(lb, kStrongCommands) || in_list(lb, kWeakCommands)) return Strength::kStrong;
+    if (kStrongSet.contains(lb) || kWeakSet.contains(lb)) return Strength::kStrong;
     // A wildcard path (/???/c?t, /bin/c[a]t) the shell expands to a binary; a URL with a
     // query ("/a/b?x=1") is not one.
     if (w.has_glob && s[0] == '/' && slash > 0 && is_alpha(s.back()) &&
@@ -288,14 +359,14 @@ Strength command_strength(const Word& w) {
       return base.empty() ? Strength::kNone : Strength::kStrong;
     return Strength::kNone;
   }
-  if (in_list(s, kStrongCommands)) return Strength::kStrong;
-  if (in_list(s, kWeakCommands)) return Strength::kWeak;
+  if (kStrongSet.contains(s)) return Strength::kStrong;
+  if (kWeakSet.contains(s)) return Strength::kWeak;
   if (s.size() < kMaxWord) {
     char lowered[kMaxWord];
     for (size_t k = 0; k < s.size(); ++k) lowered[k] = lower(s[k]);
     std::string_view ls(lowered, s.size());
-    if (in_list(ls, kWindowsCommands))
-      return in_list(ls, kStrongCommands) ? Strength::kStrong : Strength::kWeak;
+    if (kWindowsSet.contains(ls))
+      return kStrongSet.contains(ls) ? Strength::kStrong : Strength::kWeak;
   }
   return Strength::kNone;
 }
@@ -1037,7 +1108,161 @@ std::optional<Finding> standalone_constructs(std::string_view s) {
   return std::nullopt;
 }
 
+// Bytes that are plain word characters or blanks for Analyzer::next(): no operator (; & | < > ( )
+// newline), quote, backslash, '$', '`', '#' comment, glob (? * [), brace, '=' (assignments),
+// '-' (options), '/' and '~' (paths), ':' (drives, URLs) or '%' (cmd.exe variables).
+constexpr bool is_plain_word_byte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == ',' || c == '.' || c == '!' || c == '@' || c == ' ' || c == '\t' || c == '\r' ||
+         c == '\f' || c == '\v';
+}
+
 }  // namespace
+
+// Why this is exact: with only plain bytes, standalone_constructs() needs '<' or '%', and the
+// single- and double-quote contexts need ', ", $ or `; they find nothing. The bare Analyzer sees
+// one simple command of unquoted, unsplit words (no separator, so sep == kNone; no
+// substitution; no assignment without '='), evaluated once with first == true. Its rules:
+// cmd_exe_statement() needs words[0] to be FOR (then a '/' or '%' word) or IF; the command
+// index moves past words[0] only when it is a prefix word; "sleep N" needs the command to be
+// "sleep"; "prefix + strong command" needs a prefix word; "command + shell-like argument" needs
+// an argument starting with '-', '/', '~', "./", a drive "X:", holding "://" or "=/", or being
+// digits and dots, which that rule excludes; the executable-path rule needs '/' or a glob. So
+// when words[0] is neither IF, sleep nor a prefix word (compared case-insensitively, a superset),
+// nothing fires. A word longer than kMaxWord is truncated, and its prefix cannot equal those.
+bool shell_may_fire_on_words(std::string_view s) {
+  size_t i = 0;
+  for (char c : s) {
+    if (!is_plain_word_byte(static_cast<unsigned char>(c))) return true;
+  }
+  while (i < s.size() && is_blank(s[i])) ++i;
+  size_t j = i;
+  while (j < s.size() && !is_blank(s[j])) ++j;
+  std::string_view first = s.substr(i, j - i);
+  if (iequals(first, "if") || iequals(first, "sleep")) return true;
+  for (std::string_view p : kPrefixWords) {
+    if (iequals(first, p)) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// A word (a run between blanks and operators) that could make a simple command fire: see
+// shell_may_fire_on_commands().
+// Every name a word can be compared with (command lists, prefix words, shell functions, cmd.exe
+// statements), matched case-insensitively: a superset of each exact or case-insensitive check,
+// in one hash lookup.
+template <size_t... N>
+constexpr auto concat_names(const std::string_view (&... lists)[N]) {
+  std::array<std::string_view, (N + ...)> out{};
+  size_t k = 0;
+  ((std::copy(std::begin(lists), std::end(lists), out.begin() + k), k += N), ...);
+  return out;
+}
+constexpr std::string_view kStatementWords[] = {"for", "if", "if/i"};
+constexpr auto kTriggerNames = concat_names(kStrongCommands, kWeakCommands, kWindowsCommands,
+                                            kPrefixWords, kShellFunctions, kStatementWords);
+
+class CaseFoldedNameSet {
+ public:
+  constexpr CaseFoldedNameSet() {
+    for (size_t i = 0; i < kTriggerNames.size(); ++i) {
+      size_t slot = hash(kTriggerNames[i]) & (kSlots - 1);
+      while (index_[slot] != 0) slot = (slot + 1) & (kSlots - 1);
+      index_[slot] = static_cast<uint16_t>(i + 1);
+    }
+  }
+  bool contains(std::string_view s) const {
+    for (size_t slot = hash(s) & (kSlots - 1); index_[slot] != 0;
+         slot = (slot + 1) & (kSlots - 1)) {
+      if (iequals_ascii(kTriggerNames[index_[slot] - 1], s)) return true;
+    }
+    return false;
+  }
+
+ private:
+  static constexpr size_t kSlots = 2048;
+  static_assert(kTriggerNames.size() * 4 <= kSlots);
+  static constexpr char fold(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  }
+  static constexpr bool iequals_ascii(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (fold(a[i]) != fold(b[i])) return false;
+    }
+    return true;
+  }
+  static constexpr uint32_t hash(std::string_view s) {
+    uint32_t h = 2166136261u;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(fold(c))) * 16777619u;
+    return h;
+  }
+  std::array<uint16_t, kSlots> index_{};
+};
+constexpr CaseFoldedNameSet kTriggerSet;
+
+bool word_may_name_command(std::string_view w) {
+  if (w.size() > kMaxWord) return true;  // truncated by Word::push: do not reason about it
+  bool slash = false;
+  for (char c : w) slash |= c == '/' || c == '\\';
+  if (slash) {
+    // command_strength() only names a path that is anchored (/x, \x, ./x, ../x, C:x); cmd.exe
+    // "IF/I" is the one statement word with a slash.
+    bool anchored = w[0] == '/' || w[0] == '\\' || w[0] == '.' ||
+                    (w.size() > 1 && is_alpha(w[0]) && w[1] == ':');
+    return anchored || iequals(w, "if/i");
+  }
+  // command_strength() looks the name up without a ".exe" suffix; the other roles use it whole.
+  if (kTriggerSet.contains(w)) return true;
+  return w.size() > 4 && istarts_with(w.substr(w.size() - 4), ".exe") &&
+         kTriggerSet.contains(w.substr(0, w.size() - 4));
+}
+
+}  // namespace
+
+// Why this is exact: without $ ` < > ' " \ # { } % ? * [, standalone_constructs() (needs '<' or
+// '%') and the quote contexts (need ', ", $ or `) find nothing, and the bare Analyzer sees only
+// words of literal bytes (no quoting, expansion, substitution, glob, brace list or comment),
+// separators ; & | ( ) newline, and no redirection, here-string or function definition. It can
+// then only flag from evaluate() (or the glued call of a shell function), which needs, in some
+// simple command, words[0] to be FOR / IF / IF/I, a shell function name before '(', or a
+// command word (after assignments and prefix words) with command_strength() != kNone: a name in
+// the strong / weak lists or, lower-cased, the cmd.exe list (after dropping ".exe"), or an
+// anchored path. word_may_name_command() accepts every word that could play any of those roles.
+bool shell_may_fire_on_commands(std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '$':
+      case '`':
+      case '<':
+      case '>':
+      case '\'':
+      case '"':
+      case '\\':
+      case '#':
+      case '{':
+      case '}':
+      case '%':
+      case '?':
+      case '*':
+      case '[':
+        return true;
+      default:
+        break;
+    }
+  }
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (is_blank(s[i]) || is_operator(s[i]))) ++i;
+    size_t j = i;
+    while (j < s.size() && !is_blank(s[j]) && !is_operator(s[j])) ++j;
+    if (j > i && word_may_name_command(s.substr(i, j - i))) return true;
+    i = j;
+  }
+  return false;
+}
 
 std::optional<Finding> detect_shell(std::string_view decoded) {
   if (auto f = standalone_constructs(decoded)) return f;
@@ -1049,7 +1274,7 @@ std::optional<Finding> detect_shell(std::string_view decoded) {
     Analyzer after(decoded.substr(q + 1), "single-quote", 0);
     if (auto f = after.run(false, false)) return f;
   }
-  if (decoded.find_first_of("\"$`") != std::string_view::npos) {
+  if (has_any_of(decoded, "\"$`")) {
     if (auto f = double_quote_context(decoded)) return f;
   }
   return std::nullopt;

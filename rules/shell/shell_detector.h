@@ -31,4 +31,17 @@ namespace portcullis::rules {
 
 std::optional<Finding> detect_shell(std::string_view decoded);
 
+// Exact prefilter for plain prose (rules/inspect/prefilter.h): false only when detect_shell()
+// provably returns nothing, i.e. the text holds only [A-Za-z0-9_,.!@] and blanks (no operator,
+// quote, expansion, glob, '-', '/', ':', '%', '<' or newline) and its first word can start none
+// of the rules that fire on a lone simple command. Kept next to the detector so a rule change
+// updates its proof (see the .cc).
+bool shell_may_fire_on_words(std::string_view decoded);
+
+// Exact prefilter for texts without shell quoting, expansion, redirection, globs or comments
+// ($ ` < > ' " backslash # { } % ? * [): false only when no word of any simple command can name
+// a command, a cmd.exe FOR/IF statement or a shell-calling function, so detect_shell() returns
+// nothing. User agents and most prose with punctuation land here.
+bool shell_may_fire_on_commands(std::string_view decoded);
+
 }  // namespace portcullis::rules

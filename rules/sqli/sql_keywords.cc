@@ -1,7 +1,7 @@
 #include "rules/sqli/sql_keywords.h"
 
-#include <algorithm>
 #include <array>
+#include <cstdint>
 
 namespace portcullis::rules {
 namespace {
@@ -244,25 +244,56 @@ constexpr Entry kRaw[] = {
 
 constexpr size_t kCount = sizeof(kRaw) / sizeof(kRaw[0]);
 
-constexpr std::array<Entry, kCount> kSorted = [] {
-  std::array<Entry, kCount> a{};
-  for (size_t i = 0; i < kCount; ++i) a[i] = kRaw[i];
-  std::sort(a.begin(), a.end(), [](const Entry& x, const Entry& y) { return x.name < y.name; });
-  return a;
+constexpr char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
+
+// Open-addressing hash table built at compile time (linear probing, load factor < 1/4): every
+// word of every input is classified, and most are not keywords, so a miss must be cheap. The
+// hash reads only the length and the first two and last two bytes (upper-cased), so it costs the
+// same for any word; a miss usually ends at the first (empty) slot, where a binary search needed
+// ~8 string comparisons.
+constexpr size_t kSlots = 1024;
+static_assert(kCount * 4 < kSlots, "keep the table sparse: misses end at an empty slot");
+
+constexpr uint32_t hash_upper(const char* p, size_t n) {  // n >= 1
+  auto b = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(upper(p[i]))); };
+  uint32_t v = b(0) | b(n > 1 ? 1 : 0) << 8 | b(n > 1 ? n - 2 : 0) << 16 | b(n - 1) << 24;
+  uint32_t h = (v ^ static_cast<uint32_t>(n) * 0x9E3779B1u) * 0x85EBCA77u;
+  return h ^ (h >> 15);
+}
+
+// Slot -> entry index + 1 (0: empty).
+constexpr std::array<uint16_t, kSlots> kIndex = [] {
+  std::array<uint16_t, kSlots> t{};
+  for (size_t i = 0; i < kCount; ++i) {
+    size_t slot = hash_upper(kRaw[i].name.data(), kRaw[i].name.size()) & (kSlots - 1);
+    while (t[slot] != 0) slot = (slot + 1) & (kSlots - 1);
+    t[slot] = static_cast<uint16_t>(i + 1);
+  }
+  return t;
 }();
 
-constexpr size_t kMaxWord = 40;
+constexpr size_t kLongestName = [] {
+  size_t m = 0;
+  for (const Entry& e : kRaw) m = e.name.size() > m ? e.name.size() : m;
+  return m;
+}();
 
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
+// Case-insensitive: `word` in any case against an upper-case name of the same length.
+bool equals_upper(std::string_view word, std::string_view up) {
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (upper(word[i]) != up[i]) return false;
+  }
+  return true;
+}
 
 const Entry* lookup(std::string_view word) {
-  if (word.empty() || word.size() > kMaxWord) return nullptr;
-  char buf[kMaxWord];
-  for (size_t i = 0; i < word.size(); ++i) buf[i] = upper(word[i]);
-  std::string_view key(buf, word.size());
-  auto it = std::lower_bound(kSorted.begin(), kSorted.end(), key,
-                             [](const Entry& e, std::string_view k) { return e.name < k; });
-  if (it != kSorted.end() && it->name == key) return &*it;
+  // A longer word cannot equal any name.
+  if (word.empty() || word.size() > kLongestName) return nullptr;
+  size_t slot = hash_upper(word.data(), word.size()) & (kSlots - 1);
+  for (uint16_t idx; (idx = kIndex[slot]) != 0; slot = (slot + 1) & (kSlots - 1)) {
+    const Entry& e = kRaw[idx - 1];
+    if (e.name.size() == word.size() && equals_upper(word, e.name)) return &e;
+  }
   return nullptr;
 }
 

@@ -1,6 +1,6 @@
 // The SQL vocabulary the tokenizer knows: keywords and functions across MySQL, PostgreSQL,
-// MSSQL, Oracle and SQLite. Lookup is case-insensitive, allocation-free (binary search over a
-// table sorted at compile time).
+// MSSQL, Oracle and SQLite. Lookup is case-insensitive, allocation-free (a hash table built at
+// compile time).
 #pragma once
 
 #include <string_view>

@@ -200,8 +200,9 @@ bool SqlTokenizer::scan_dollar_quote(SqlToken& out, size_t start) {
 
 bool SqlTokenizer::scan_operator(SqlToken& out, size_t start) {
   std::string_view rest = in_.substr(start);
+  // The first byte rejects almost every entry without a string comparison (start < size).
   for (const Op& op : kOps) {
-    if (rest.substr(0, op.text.size()) == op.text) {
+    if (op.text[0] == rest[0] && rest.substr(0, op.text.size()) == op.text) {
       finish(out, start, start + op.text.size(), op.type);
       return true;
     }
@@ -368,16 +369,19 @@ bool SqlTokenizer::next_token(SqlToken& out) {
 
 void tokenize_sql(std::string_view input, SqlTokenizerOptions options, SqlTokenList& list) {
   SqlTokenizer tok(input, options);
-  list.size = 0;
-  list.truncated = false;
+  // The count lives in a register: through `list` every token store would reload it.
+  size_t n = 0;
+  bool truncated = false;
   SqlToken t;
   while (tok.next(t)) {
-    if (list.size == SqlTokenList::kMaxTokens) {
-      list.truncated = true;
-      return;
+    if (n == SqlTokenList::kMaxTokens) {
+      truncated = true;
+      break;
     }
-    list.tokens[list.size++] = t;
+    list.tokens[n++] = t;
   }
+  list.size = n;
+  list.truncated = truncated;
 }
 
 }  // namespace portcullis::rules

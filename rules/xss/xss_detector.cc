@@ -301,6 +301,19 @@ std::optional<Finding> detect_xss(std::string_view decoded) {
   static constexpr std::array<Start, 6> kStarts = {
       Start::kData,         Start::kAttrDoubleQuoted, Start::kAttrSingleQuoted,
       Start::kAttrUnquoted, Start::kAttrBackQuoted,   Start::kComment};
+  // Exact shortcut: without '<', '=', ':' and '&' the markup checks below cannot fire, so they
+  // are skipped (the JS and template checks after them still run). The tokenizer only emits tags,
+  // comments, PIs and markup attributes after a '<'; an attribute value other than the initial
+  // one needs '='; the initial value is only judged by classify_url(), which needs a scheme's ':'
+  // (literal, or spelled as an entity, which needs '&') or "&{". scan_raw() needs '<' or a
+  // "javascript:" / "vbscript:" colon, and the CDATA re-scan needs '<'.
+  bool markup_bytes = false;
+  for (char c : decoded) markup_bytes |= c == '<' || c == '=' || c == ':' || c == '&';
+  if (!markup_bytes) {
+    if (auto f = detect_js_string_breakout(decoded)) return f;
+    if (auto f = detect_js_bare_capability(decoded)) return f;
+    return detect_client_template_injection(decoded);
+  }
   for (Start s : kStarts) {
     if (auto f = scan(decoded, s)) return f;
   }

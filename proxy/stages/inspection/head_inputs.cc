@@ -1,14 +1,16 @@
 #include "proxy/stages/inspection/head_inputs.h"
 
-#include <cctype>
-
 namespace portcullis::stages {
 namespace {
 
+// ASCII case folding: field names are tokens (RFC 9110 5.1); std::tolower is a locale-aware
+// libc call per byte, for every header of every request.
 bool name_equals(std::string_view name, std::string_view lower) {
   if (name.size() != lower.size()) return false;
   for (size_t i = 0; i < name.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(name[i])) != lower[i]) return false;
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    if (c != lower[i]) return false;
   }
   return true;
 }

@@ -69,6 +69,25 @@ Result<std::unique_ptr<RateLimitStage>> build_rate_limit(const config::RateLimit
     auto ep = redis::parse_url(url);
     if (!ep.ok()) return make_error("rate_limit.redis.url / REDIS_URL: " + ep.error().reason);
     s->endpoint = std::move(ep).value();
+    const config::RedisTlsConfig& tls = cfg.redis.tls;
+    bool tls_set = !tls.ca_file.empty() || !tls.cert_file.empty() || !tls.key_file.empty() ||
+                   !tls.server_name.empty() || !tls.verify;
+    if (tls_set && !s->endpoint.tls) {
+      // Refusing beats silently speaking cleartext to a server the operator meant to verify.
+      return make_error("rate_limit.redis.tls is set but the Redis URL is not rediss://");
+    }
+    if (s->endpoint.tls) {
+      s->endpoint.tls_options =
+          redis::TlsOptions{tls.ca_file, tls.cert_file, tls.key_file, tls.server_name, tls.verify};
+      auto ctx = redis::make_tls_context(s->endpoint.tls_options);
+      if (!ctx.ok()) return make_error("rate_limit.redis.tls: " + ctx.error().reason);
+      s->client_options.tls_context = std::move(ctx).value();
+      if (!tls.verify) {
+        redis::log_line("warn",
+                        "rate_limit.redis.tls.verify is false: the Redis server is not "
+                        "authenticated");
+      }
+    }
     if (auto pw = env(config::kEnvRedisPassword); pw && !pw->empty()) s->endpoint.password = *pw;
     s->redis_enabled = true;
     s->timeout = cfg.redis.timeout;

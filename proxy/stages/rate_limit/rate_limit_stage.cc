@@ -3,10 +3,12 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 
+#include "proxy/redis/resp.h"
 #include "proxy/stages/rate_limit/redis_scripts.h"
 #include "rules/net/ip_address.h"
 #include "rules/ratelimit/hash.h"
@@ -48,12 +50,6 @@ void add_retry_after(HeaderWriter& w, int64_t remaining_ns) {
   w.add("Retry-After: ", std::to_string(s < 1 ? 1 : s), "\r\n");
 }
 
-std::string hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
-  return std::string(buf, 16);
-}
-
 // The client key: the resolved address, an IPv6 one reduced to its /64.
 void client_identity(std::string_view ip_text, Prepared& p) {
   auto ip = net::IpAddress::parse(ip_text);
@@ -80,28 +76,66 @@ Verdict failure_verdict(const RateLimitSettings& s, std::string& headers) {
   return Verdict::Continue();
 }
 
-// One asynchronous decision: owns its copy of the request facts, the script arguments and a
-// deadline timer. Lives until hiredis has called on_reply (always exactly once), even when the
-// deadline already answered the request.
-class PendingDecision final : public redis::ReplyHandler {
- public:
-  PendingDecision(std::shared_ptr<const RateLimitSettings> s, std::shared_ptr<SharedState> shared,
-                  const Prepared& p, pipeline::AsyncHandle async, redis::AsyncClient* client)
-      : s_(std::move(s)), shared_(std::move(shared)), p_(p), async_(async), client_(client) {}
+// Appends one RESP bulk string made of `parts` (no allocation when `out` has capacity).
+void bulk_of(std::string& out, std::initializer_list<std::string_view> parts) {
+  size_t n = 0;
+  for (std::string_view p : parts) n += p.size();
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), n);
+  out += '$';
+  out.append(buf, r.ptr);
+  out += "\r\n";
+  for (std::string_view p : parts) out.append(p);
+  out += "\r\n";
+}
 
-  // false: not sent (the caller decides by policy and deletes this).
-  bool start() {
-    build_args();
-    if (!send()) return false;
-    timer_ = evtimer_new(async_.loop, on_deadline, this);
+std::string_view hex16(uint64_t v, char (&buf)[16]) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i) {
+    buf[i] = kHex[v & 15];
+    v >>= 4;
+  }
+  return {buf, 16};
+}
+
+// The asynchronous decisions of one worker loop turn, sent as ONE script call (kDecideScript).
+// Owns the requests' facts and one deadline timer for all of them. Lives until the client has
+// called on_reply (always exactly once), even when the deadline already answered the requests.
+class DecisionBatch final : public redis::ReplyHandler {
+ public:
+  static constexpr size_t kMaxItems = 256;  // bounds one script run on the Redis server
+
+  DecisionBatch(std::shared_ptr<const RateLimitSettings> s, std::shared_ptr<SharedState> shared,
+                redis::AsyncClient* client, event_base* base, uint64_t id)
+      : s_(std::move(s)), shared_(std::move(shared)), client_(client), base_(base), id_(id) {}
+
+  const RateLimitSettings* settings() const { return s_.get(); }
+  redis::AsyncClient* client() const { return client_; }
+  event_base* base() const { return base_; }
+  uint64_t id() const { return id_; }
+  bool full() const { return items_.size() >= kMaxItems; }
+  void add(const Prepared& p, pipeline::AsyncHandle async) { items_.push_back(Item{p, async}); }
+
+  // Sends the batch; on failure every request gets the policy at once. Deletes itself when done.
+  void flush() {
+    encode();
+    if (!send(false)) {
+      for (Item& it : items_) answer_by_policy(it);
+      delete this;
+      return;
+    }
+    timer_ = evtimer_new(base_, on_deadline, this);
     timeval tv{static_cast<time_t>(s_->timeout.count() / 1000),
                static_cast<suseconds_t>((s_->timeout.count() % 1000) * 1000)};
     evtimer_add(timer_, &tv);
-    return true;
   }
 
   void on_reply(const redisReply* reply) override {
-    if (done_) {
+    if (timer_ != nullptr) {
+      event_free(timer_);
+      timer_ = nullptr;
+    }
+    if (timed_out_) {
       delete this;
       return;
     }
@@ -109,127 +143,187 @@ class PendingDecision final : public redis::ReplyHandler {
         std::string_view(reply->str, reply->len).substr(0, 8) == "NOSCRIPT") {
       // The script cache was flushed: send the body once (EVAL), which also re-caches it.
       retried_ = true;
-      args_[0] = "EVAL";
-      args_[1] = std::string(kDecideScript);
-      if (send()) return;
+      if (send(true)) {
+        timed_out_ = false;
+        return;
+      }
     }
-    std::string headers;
-    Verdict v = reply != nullptr ? from_reply(reply, headers) : policy(headers);
-    finish(v, headers);
+    bool ok = reply != nullptr && reply->type == REDIS_REPLY_ARRAY &&
+              reply->elements == 3 * items_.size();
+    for (size_t i = 0; i < items_.size(); ++i) {
+      if (ok) {
+        answer_from_reply(items_[i], reply->element + 3 * i);
+      } else {
+        answer_by_policy(items_[i]);
+      }
+    }
     delete this;
   }
 
  private:
+  struct Item {
+    Prepared p;
+    pipeline::AsyncHandle async;
+  };
+
   static void on_deadline(evutil_socket_t, short, void* arg) {
-    auto* self = static_cast<PendingDecision*>(arg);
+    auto* self = static_cast<DecisionBatch*>(arg);
+    event_free(self->timer_);
+    self->timer_ = nullptr;
     self->client_->note_timeout();
-    std::string headers;
-    Verdict v = self->policy(headers);
-    self->finish(v, headers);  // the object stays until hiredis answers or fails the command
+    self->timed_out_ = true;  // the object stays until the client answers or fails the command
+    for (Item& it : self->items_) self->answer_by_policy(it);
   }
 
-  void finish(Verdict v, const std::string& headers) {
-    done_ = true;
-    if (timer_ != nullptr) {
-      event_free(timer_);
-      timer_ = nullptr;
-    }
-    async_.resumer->resume(async_.token, v, headers);
+  void resume(Item& it, Verdict v, std::string_view headers) {
+    it.async.resumer->resume(it.async.token, v, headers);
   }
 
-  Verdict policy(std::string& headers) {
+  void answer_by_policy(Item& it) {
     shared_->counters().policy_decisions++;
     if (s_->on_failure == config::RedisFailurePolicy::kLocal) {
       RateLimitStage stage(s_, shared_);
-      LocalDecision d = stage.decide_local(p_, monotonic_ns());
-      headers.assign(d.header_lines());
-      return d.verdict;
+      LocalDecision d = stage.decide_local(it.p, monotonic_ns());
+      resume(it, d.verdict, d.header_lines());
+      return;
     }
-    return failure_verdict(*s_, headers);
+    std::string headers;
+    Verdict v = failure_verdict(*s_, headers);
+    resume(it, v, headers);
   }
 
-  Verdict from_reply(const redisReply* r, std::string& headers) {
-    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
-        r->element[0]->type != REDIS_REPLY_INTEGER || r->element[1]->type != REDIS_REPLY_INTEGER) {
-      return policy(headers);
+  void answer_from_reply(Item& it, redisReply* const* e) {
+    for (int i = 0; i < 3; ++i) {
+      if (e[i]->type != REDIS_REPLY_INTEGER) return answer_by_policy(it);
     }
     shared_->counters().redis_decisions++;
-    long long code = r->element[0]->integer;
+    long long code = e[0]->integer;
     char buf[pipeline::RequestContext::kMaxResponseHeaders];
     uint16_t len = 0;
     HeaderWriter w{buf, sizeof(buf), &len};
     if (code == -1 || code == -2) {
       shared_->counters().blocked++;
-      add_retry_after(w, r->element[1]->integer * 1'000'000);
-      headers.assign(buf, len);
+      add_retry_after(w, e[1]->integer * 1'000'000);
       if (code == -2) shared_->counters().blocks_started++;
-      return Verdict::Block(s_->block_status, code == -2 ? kReasonAutoBlock : kReasonAutoBlocked);
+      return resume(
+          it, Verdict::Block(s_->block_status, code == -2 ? kReasonAutoBlock : kReasonAutoBlocked),
+          std::string_view(buf, len));
     }
     if (code == 0) {
-      if (r->element[1]->integer > 0) shared_->counters().monitored++;
+      if (e[1]->integer > 0) shared_->counters().monitored++;
       shared_->counters().allowed++;
-      return Verdict::Continue();
+      return resume(it, Verdict::Continue(), {});
     }
-    if (code < 1 || code > p_.num_matches || r->elements < 3) return policy(headers);
-    const CompiledRule& rule = s_->rules[p_.matches[code - 1].rule];
+    if (code < 1 || code > it.p.num_matches) return answer_by_policy(it);
+    const CompiledRule& rule = s_->rules[it.p.matches[code - 1].rule];
     ratelimit::GcraDecision d;
     d.allowed = false;
     d.remaining = 0;
-    d.retry_after_ns = r->element[1]->integer * 1000;
-    d.reset_after_ns =
-        r->element[2]->type == REDIS_REPLY_INTEGER ? r->element[2]->integer * 1000 : 0;
+    d.retry_after_ns = e[1]->integer * 1000;
+    d.reset_after_ns = e[2]->integer * 1000;
     add_limit_headers(w, rule, d);
-    headers.assign(buf, len);
     shared_->counters().limited++;
-    return Verdict::Block(429, kReasonRateLimited);
+    resume(it, Verdict::Block(429, kReasonRateLimited), std::string_view(buf, len));
   }
 
-  void build_args() {
+  // keys_ and args_ hold the RESP of the keys and the arguments; the header is added by send().
+  void encode() {
     const RateLimitSettings& s = *s_;
-    std::string client(p_.client_text());
-    args_.reserve(8 + p_.num_matches * 4);
-    args_.push_back("EVALSHA");
-    args_.push_back(s.decide_sha);
-    args_.push_back(std::to_string(2 + p_.num_matches));
-    args_.push_back(s.key_prefix + ":ab:" + client);
-    args_.push_back(s.key_prefix + ":st:" + client);
-    for (size_t i = 0; i < p_.num_matches; ++i) {
-      args_.push_back(s.rules[p_.matches[i].rule].redis_prefix + hex64(p_.matches[i].fleet_key));
+    size_t nkeys = 0, nargs = 6 + 3 * s.rules.size();
+    keys_.reserve(items_.size() * 96);
+    args_.reserve(64 + s.rules.size() * 24 + items_.size() * 12);
+    redis::resp_bulk(args_, static_cast<int64_t>(items_.size()));
+    redis::resp_bulk(args_, s.auto_block ? "1" : "0");
+    redis::resp_bulk(args_, static_cast<int64_t>(s.block_policy.threshold));
+    redis::resp_bulk(args_, s.block_policy.window_ns / 1'000'000);
+    redis::resp_bulk(args_, s.block_policy.duration_ns / 1'000'000);
+    redis::resp_bulk(args_, static_cast<int64_t>(s.rules.size()));
+    for (const CompiledRule& rule : s.rules) {
+      redis::resp_bulk(args_, rule.t_us);
+      redis::resp_bulk(args_, rule.c_us);
+      redis::resp_bulk(args_, rule.monitor ? "1" : "0");
     }
-    args_.push_back(s.auto_block ? "1" : "0");
-    args_.push_back(p_.scanner && s.count_scanner ? "1" : "0");
-    args_.push_back(std::to_string(s.block_policy.threshold));
-    args_.push_back(std::to_string(s.block_policy.window_ns / 1'000'000));
-    args_.push_back(std::to_string(s.block_policy.duration_ns / 1'000'000));
-    for (size_t i = 0; i < p_.num_matches; ++i) {
-      const CompiledRule& rule = s.rules[p_.matches[i].rule];
-      args_.push_back(rule.t_us);
-      args_.push_back(rule.c_us);
-      args_.push_back(rule.monitor ? "1" : "0");
+    for (const Item& it : items_) {
+      const Prepared& p = it.p;
+      if (s.auto_block) {
+        bulk_of(keys_, {s.key_prefix, ":ab:", p.client_text()});
+        bulk_of(keys_, {s.key_prefix, ":st:", p.client_text()});
+        nkeys += 2;
+      }
+      redis::resp_bulk(args_, p.scanner && s.count_scanner ? "1" : "0");
+      redis::resp_bulk(args_, static_cast<int64_t>(p.num_matches));
+      nargs += 2 + p.num_matches;
+      for (size_t i = 0; i < p.num_matches; ++i) {
+        char hex[16];
+        bulk_of(keys_,
+                {s.rules[p.matches[i].rule].redis_prefix, hex16(p.matches[i].fleet_key, hex)});
+        redis::resp_bulk(args_, static_cast<int64_t>(p.matches[i].rule + 1));
+        ++nkeys;
+      }
     }
+    argc_ = 3 + nkeys + nargs;
+    numkeys_.clear();
+    redis::resp_bulk(numkeys_, static_cast<int64_t>(nkeys));
   }
 
-  bool send() {
-    const char* argv[64];
-    size_t lens[64];
-    size_t n = args_.size() < 64 ? args_.size() : 64;
-    for (size_t i = 0; i < n; ++i) {
-      argv[i] = args_[i].data();
-      lens[i] = args_[i].size();
+  bool send(bool with_body) {
+    head_.clear();
+    redis::resp_array(head_, argc_);
+    if (with_body) {
+      redis::resp_bulk(head_, "EVAL");
+      redis::resp_bulk(head_, kDecideScript);
+    } else {
+      redis::resp_bulk(head_, "EVALSHA");
+      redis::resp_bulk(head_, s_->decide_sha);
     }
-    return client_->send(static_cast<int>(n), argv, lens, this);
+    std::string_view parts[] = {head_, numkeys_, keys_, args_};
+    return client_->send_encoded(parts, 4, this);
   }
 
   std::shared_ptr<const RateLimitSettings> s_;
   std::shared_ptr<SharedState> shared_;
-  Prepared p_;
-  pipeline::AsyncHandle async_;
   redis::AsyncClient* client_;
-  std::vector<std::string> args_;
+  event_base* base_;
+  uint64_t id_;
+  std::vector<Item> items_;
+  std::string head_, numkeys_, keys_, args_;
+  size_t argc_ = 0;
   event* timer_ = nullptr;
-  bool done_ = false;
+  bool timed_out_ = false;
   bool retried_ = false;
 };
+
+// The calling worker thread's open batch: decisions join it until the loop turn ends (a
+// zero-delay event runs after every callback already active in this turn), then it is sent.
+struct Batcher {
+  DecisionBatch* open = nullptr;
+  uint64_t next_id = 1;
+  ~Batcher() { delete open; }  // thread exit: the loop is gone, nobody to answer
+
+  static void on_turn_end(evutil_socket_t, short, void* arg);
+  void flush() {
+    DecisionBatch* b = open;
+    open = nullptr;
+    if (b != nullptr) b->flush();
+  }
+};
+thread_local Batcher t_batcher;
+
+void Batcher::on_turn_end(evutil_socket_t, short, void* arg) {
+  Batcher& b = t_batcher;
+  if (b.open != nullptr && b.open->id() == reinterpret_cast<uintptr_t>(arg)) b.flush();
+}
+
+// The thread's client for these settings. An open batch for other settings (a reload) is sent
+// first: thread_client() may replace the client it points at.
+redis::AsyncClient* client_for(event_base* base, const RateLimitSettings& s, SharedState& shared) {
+  Batcher& b = t_batcher;
+  if (b.open != nullptr &&
+      (b.open->base() != base || !(b.open->settings()->endpoint == s.endpoint))) {
+    b.flush();
+  }
+  return redis::thread_client(base, s.endpoint, s.client_options, &shared.redis_stats());
+}
 
 // Fire-and-forget strike (on_complete): logs when it started a block.
 class StrikeReply final : public redis::ReplyHandler {
@@ -407,12 +501,20 @@ Verdict RateLimitStage::on_request_head(RequestContext& ctx) const {
   if (!s.redis_enabled || ctx.async.loop == nullptr || ctx.async.resumer == nullptr) {
     return apply_local();
   }
-  redis::AsyncClient* client =
-      redis::thread_client(ctx.async.loop, s.endpoint, s.client_options, &shared_->redis_stats());
-  if (client->ready() || client->connecting()) {
-    auto* pending = new PendingDecision(s_, shared_, p, ctx.async, client);
-    if (pending->start()) return Verdict::Pending();
-    delete pending;
+  redis::AsyncClient* client = client_for(ctx.async.loop, s, *shared_);
+  if ((client->ready() || client->connecting()) &&
+      client->in_flight() < s.client_options.max_in_flight) {
+    Batcher& b = t_batcher;
+    if (b.open != nullptr && (b.open->settings() != &s || b.open->client() != client)) b.flush();
+    if (b.open == nullptr) {
+      uint64_t id = b.next_id++;
+      b.open = new DecisionBatch(s_, shared_, client, ctx.async.loop, id);
+      event_base_once(ctx.async.loop, -1, EV_TIMEOUT, Batcher::on_turn_end,
+                      reinterpret_cast<void*>(static_cast<uintptr_t>(id)), nullptr);
+    }
+    b.open->add(p, ctx.async);
+    if (b.open->full()) b.flush();
+    return Verdict::Pending();
   }
   // Not connected (or too many in flight): the failure policy answers now, without waiting.
   shared_->counters().policy_decisions++;
@@ -442,8 +544,7 @@ void RateLimitStage::on_complete(const RequestContext& ctx) const {
   client_identity(ctx.client_ip, p);
   p.client_hash = ratelimit::hash64(p.client_text(), shared_->seed());
   if (s.redis_enabled && ctx.async.loop != nullptr) {
-    redis::AsyncClient* client =
-        redis::thread_client(ctx.async.loop, s.endpoint, s.client_options, &shared_->redis_stats());
+    redis::AsyncClient* client = client_for(ctx.async.loop, s, *shared_);
     if (client->ready()) {
       std::string client_text(p.client_text());
       std::string block_key = s.key_prefix + ":ab:" + client_text;

@@ -5,53 +5,92 @@ namespace portcullis::rate_limit {
 const std::string_view kDecideScript = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-if ARGV[1] == '1' then
-  local b = redis.call('GET', KEYS[1])
-  if b then
-    local ttl = redis.call('PTTL', KEYS[1])
-    if b == '1' then
-      redis.call('SET', KEYS[1], '2', 'KEEPTTL')
-      return {-2, ttl}
-    end
-    return {-1, ttl}
-  end
-  if ARGV[2] == '1' then
-    local n = redis.call('INCR', KEYS[2])
-    if n == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
-    if n >= tonumber(ARGV[3]) then
-      redis.call('SET', KEYS[1], '2', 'PX', ARGV[5])
-      redis.call('DEL', KEYS[2])
-      return {-2, tonumber(ARGV[5])}
-    end
-  end
+local n = tonumber(ARGV[1])
+local ab = ARGV[2] == '1'
+local threshold = tonumber(ARGV[3])
+local window = ARGV[4]
+local blockms = ARGV[5]
+local nr = tonumber(ARGV[6])
+local T, C, M = {}, {}, {}
+for r = 1, nr do
+  T[r] = tonumber(ARGV[4 + 3 * r])
+  C[r] = tonumber(ARGV[5 + 3 * r])
+  M[r] = ARGV[6 + 3 * r] == '1'
 end
-local tats = {}
-local monitored = 0
-for i = 3, #KEYS do
-  local a = 5 + (i - 2) * 3
-  local T = tonumber(ARGV[a - 2])
-  local C = tonumber(ARGV[a - 1])
-  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if tat < now then tat = now end
-  local new = tat + T
-  if new - now > C then
-    if ARGV[a] == '1' then
-      if monitored == 0 then monitored = i - 2 end
-      tats[i] = false
-    else
-      return {i - 2, math.ceil(new - now - C), math.ceil(tat - now)}
+local a = 7 + 3 * nr
+local k = 1
+local out = {}
+for d = 1, n do
+  local scanner = ARGV[a] == '1'
+  local m = tonumber(ARGV[a + 1])
+  a = a + 2
+  local code, x, y = 0, 0, 0
+  local decided = false
+  if ab then
+    local bk, sk = KEYS[k], KEYS[k + 1]
+    k = k + 2
+    local b = redis.call('GET', bk)
+    if b then
+      x = redis.call('PTTL', bk)
+      if b == '1' then
+        redis.call('SET', bk, '2', 'KEEPTTL')
+        code = -2
+      else
+        code = -1
+      end
+      decided = true
+    elseif scanner then
+      local c = redis.call('INCR', sk)
+      if c == 1 then redis.call('PEXPIRE', sk, window) end
+      if c >= threshold then
+        redis.call('SET', bk, '2', 'PX', blockms)
+        redis.call('DEL', sk)
+        code = -2
+        x = tonumber(blockms)
+        decided = true
+      end
     end
-  else
-    tats[i] = new
   end
-end
-for i = 3, #KEYS do
-  if tats[i] then
-    redis.call('SET', KEYS[i], string.format('%.0f', tats[i]), 'PX',
-               math.ceil((tats[i] - now) / 1000) + 1)
+  if not decided then
+    local tats = {}
+    local monitored = 0
+    for i = 1, m do
+      local r = tonumber(ARGV[a + i - 1])
+      local tat = tonumber(redis.call('GET', KEYS[k + i - 1]) or '0')
+      if tat < now then tat = now end
+      local new = tat + T[r]
+      if new - now > C[r] then
+        if M[r] then
+          if monitored == 0 then monitored = i end
+          tats[i] = false
+        else
+          code = i
+          x = math.ceil(new - now - C[r])
+          y = math.ceil(tat - now)
+          decided = true
+          break
+        end
+      else
+        tats[i] = new
+      end
+    end
+    if not decided then
+      for i = 1, m do
+        if tats[i] then
+          redis.call('SET', KEYS[k + i - 1], string.format('%.0f', tats[i]), 'PX',
+                     math.ceil((tats[i] - now) / 1000) + 1)
+        end
+      end
+      x = monitored
+    end
   end
+  a = a + m
+  k = k + m
+  out[#out + 1] = code
+  out[#out + 1] = x
+  out[#out + 1] = y
 end
-return {0, monitored}
+return out
 )lua";
 
 const std::string_view kStrikeScript = R"lua(

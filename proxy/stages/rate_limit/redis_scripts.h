@@ -11,13 +11,19 @@
 
 namespace portcullis::rate_limit {
 
-// KEYS[1] block key, KEYS[2] strike key, KEYS[3..] one GCRA key per matched rule.
-// ARGV[1] auto-block on (0|1), ARGV[2] this request is a scanner strike (0|1), ARGV[3] threshold,
-// ARGV[4] window ms, ARGV[5] block ms; then per rule: T us, C us (= (limit+burst)*T), monitor.
-// Returns {-2, ttl_ms}: blocked, and this request announces the block (one per block)
-//         {-1, ttl_ms}: blocked
-//         {i, retry_us, reset_us}: refused by the i-th (1-based) rule; no bucket changed
-//         {0, m}: allowed; every bucket charged (m > 0: monitor rule m would have refused)
+// A BATCH of decisions, every one exactly as if it ran alone and in order (the batch is atomic):
+// all decisions a worker issues in one loop turn share one EVALSHA, so Redis runs one script
+// call instead of one per request (its Lua call overhead dominated its CPU per decision).
+// ARGV[1] n decisions, ARGV[2] auto-block on (0|1), ARGV[3] threshold, ARGV[4] window ms,
+// ARGV[5] block ms, ARGV[6] R rules, then per rule: T us, C us (= (limit+burst)*T), monitor (0|1);
+// then per decision: scanner strike (0|1), m rules charged, the m rule numbers (1-based).
+// KEYS per decision, in order: (auto-block on) block key, strike key; then its m GCRA keys.
+// Returns 3 integers per decision:
+//   {-2, ttl_ms, 0}: blocked, and this request announces the block (one per block)
+//   {-1, ttl_ms, 0}: blocked
+//   {i, retry_us, reset_us}: refused by its i-th (1-based) rule; no bucket changed
+//   {0, m, 0}: allowed; every bucket charged (m > 0: its rule m is in monitor mode and would have
+//   refused)
 extern const std::string_view kDecideScript;
 
 // KEYS[1] block key, KEYS[2] strike key; ARGV[1] threshold, ARGV[2] window ms, ARGV[3] block ms.

@@ -22,13 +22,16 @@ namespace portcullis::audit::testing {
 class Collector {
  public:
   enum class Reply { kOk, kFail, kStall };
-  explicit Collector(std::function<Reply(int request_no)> script) : script_(std::move(script)) {
+  // port 0: an ephemeral port; else that port (a webhook that comes up where it was expected).
+  explicit Collector(std::function<Reply(int request_no)> script, uint16_t port = 0)
+      : script_(std::move(script)) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
     bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
     listen(fd_, 64);
     socklen_t l = sizeof(a);

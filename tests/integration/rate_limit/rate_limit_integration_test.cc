@@ -159,6 +159,60 @@ TEST_F(SharedRedis, PasswordProtectedRedis) {
   EXPECT_EQ(ok, 6);
 }
 
+// The same shared limit over TLS (rediss://, the server certificate verified against the CA that
+// scripts/services.sh generated).
+TEST_F(SharedRedis, TwoInstancesShareOneLimitOverTls) {
+  auto url = ServicesEnv("REDIS_TLS_URL");
+  auto ca = ServicesEnv("REDIS_TLS_CA");
+  if (!url || !ca) GTEST_SKIP() << "no REDIS_TLS_URL in the services env";
+  std::string prefix = UniquePrefix();
+  std::string tls = "    tls: {ca_file: \"" + *ca + "\"}\n";
+  auto a = Start(Rules(prefix, *url, tls));
+  auto b = Start(Rules(prefix, *url, tls));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(Status(a->port(), Get("/", "Connection: close\r\n")), 200);
+  EXPECT_EQ(Status(b->port(), Get("/", "Connection: close\r\n")), 200);
+  ASSERT_TRUE(a->WaitForLog("tls: connected", 5000)) << a->Log();
+  ASSERT_TRUE(b->WaitForLog("tls: connected", 5000)) << b->Log();
+  int ok = 0, limited = 0;
+  for (int i = 0; i < 10; ++i) {
+    int s = Status(i % 2 == 0 ? a->port() : b->port(), Get("/api/x", "Connection: close\r\n"));
+    ok += s == 200;
+    limited += s == 429;
+  }
+  EXPECT_EQ(ok, 6);
+  EXPECT_EQ(limited, 4);
+}
+
+// A Redis whose certificate the configured CA did not sign is never used: the connection is
+// refused (logged with the reason) and the failure policy answers, at once.
+TEST_F(SharedRedis, TlsServerSignedByAnotherCaIsRefused) {
+  auto url = ServicesEnv("REDIS_TLS_URL");
+  if (!url) GTEST_SKIP() << "no REDIS_TLS_URL in the services env";
+  char tmpl[] = "/tmp/portcullis-rl-ca-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  std::string gen =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+      "-subj /CN=other -keyout '" +
+      dir + "/k.pem' -out '" + dir + "/ca.pem' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(gen.c_str()), 0);
+  auto proxy =
+      Start(Rules(UniquePrefix(), *url,
+                  "    on_failure: fail_closed\n    tls: {ca_file: \"" + dir + "/ca.pem\"}\n"));
+  ASSERT_NE(proxy, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    auto t0 = Clock::now();
+    EXPECT_EQ(Status(proxy->port(), Get("/api/t", "Connection: close\r\n")), 503);
+    EXPECT_LT(Clock::now() - t0, std::chrono::seconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(proxy->WaitForLog("certificate verify failed", 3000)) << proxy->Log();
+  EXPECT_EQ(proxy->Log().find("tls: connected"), std::string::npos) << proxy->Log();
+  std::string rm = "rm -rf '" + dir + "'";
+  (void)!std::system(rm.c_str());
+}
+
 // Its own redis-server: this test stops, pauses and restarts it.
 TEST_F(RateLimitIntegration, RedisDownSlowAndBackFollowsThePolicy) {
   auto redis = RedisServer::Start();

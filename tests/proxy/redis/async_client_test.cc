@@ -203,3 +203,96 @@ TEST_F(AsyncClientTest, DestroyFailsPending) {
 
 }  // namespace
 }  // namespace portcullis::redis
+
+namespace portcullis::redis {
+namespace {
+
+// rediss:// against a real redis-server with a TLS port (certificates made by openssl).
+class TlsClientTest : public AsyncClientTest {
+ protected:
+  void ConnectTls(const RedisServer& redis, TlsOptions tls, ClientOptions opts = {}) {
+    auto ep = parse_url(redis.url());
+    ASSERT_TRUE(ep.ok()) << ep.error().reason;
+    ep->tls_options = std::move(tls);
+    opts.reconnect_min = std::chrono::milliseconds(20);
+    opts.reconnect_max = std::chrono::milliseconds(100);
+    client_ = std::make_unique<AsyncClient>(base_, ep.value(), opts, &stats_);
+  }
+};
+
+TEST_F(TlsClientTest, VerifiedServerPipelinesScriptsAndSurvivesRestart) {
+  auto redis = RedisServer::StartTls();
+  ASSERT_NE(redis, nullptr) << "redis-server with TLS did not start";
+  ClientOptions opts;
+  opts.scripts = {"return 7"};
+  ConnectTls(*redis, TlsOptions{.ca_file = redis->ca_file()}, opts);
+  ASSERT_TRUE(RunUntil(
+      base_, [&] { return client_->ready(); }, 3000));
+  std::string sha = script_sha1("return 7");
+  Recorder recs[50];
+  for (Recorder& r : recs) ASSERT_TRUE(Send(*client_, {"EVALSHA", sha, "0"}, &r));
+  ASSERT_TRUE(RunUntil(
+      base_, [&] { return recs[49].calls == 1; }, 3000));
+  for (Recorder& r : recs) EXPECT_EQ(r.integer, 7);
+  // The connection really is the TLS one (url() names the TLS port).
+  EXPECT_EQ(client_->endpoint().port, redis->tls_port());
+  EXPECT_TRUE(client_->endpoint().tls);
+  // Loss and reconnect work the same over TLS.
+  ASSERT_TRUE(redis->Restart());
+  ASSERT_TRUE(RunUntil(
+      base_, [&] { return stats_.up_transitions.load() == 2 && client_->ready(); }, 5000));
+  Recorder after;
+  ASSERT_TRUE(Send(*client_, {"PING"}, &after));
+  ASSERT_TRUE(RunUntil(
+      base_, [&] { return after.calls == 1; }, 2000));
+  EXPECT_EQ(after.text, "PONG");
+}
+
+TEST_F(TlsClientTest, ServerSignedByAnotherCaIsRefused) {
+  auto redis = RedisServer::StartTls();
+  ASSERT_NE(redis, nullptr);
+  ConnectTls(*redis, TlsOptions{.ca_file = redis->other_ca_file()});
+  EXPECT_FALSE(RunUntil(
+      base_, [&] { return client_->ready(); }, 800));
+  EXPECT_EQ(stats_.up_transitions.load(), 0u);
+  Recorder rec;
+  // Between attempts the client is down and refuses at once (the caller's policy applies).
+  EXPECT_TRUE(RunUntil(
+      base_, [&] { return !client_->connecting(); }, 1000));
+  EXPECT_FALSE(Send(*client_, {"PING"}, &rec));
+}
+
+TEST_F(TlsClientTest, WrongNameIsRefusedAndVerifyOffAccepts) {
+  auto redis = RedisServer::StartTls();
+  ASSERT_NE(redis, nullptr);
+  ConnectTls(*redis, TlsOptions{.ca_file = redis->ca_file(), .server_name = "redis.example.com"});
+  EXPECT_FALSE(RunUntil(
+      base_, [&] { return client_->ready(); }, 800));
+  client_.reset();
+  ConnectTls(*redis, TlsOptions{.ca_file = redis->other_ca_file(), .verify = false});
+  EXPECT_TRUE(RunUntil(
+      base_, [&] { return client_->ready(); }, 3000));
+}
+
+TEST_F(TlsClientTest, MutualTlsNeedsTheClientCertificate) {
+  auto redis = RedisServer::StartTls(/*require_client_cert=*/true);
+  ASSERT_NE(redis, nullptr);
+  ConnectTls(*redis, TlsOptions{.ca_file = redis->ca_file()});
+  EXPECT_FALSE(RunUntil(
+      base_, [&] { return client_->ready(); }, 800));
+  client_.reset();
+  ConnectTls(*redis, TlsOptions{.ca_file = redis->ca_file(),
+                                .cert_file = redis->client_cert_file(),
+                                .key_file = redis->client_key_file()});
+  EXPECT_TRUE(RunUntil(
+      base_, [&] { return client_->ready(); }, 3000));
+}
+
+TEST(TlsContext, LoadErrorsAreReportedAtLoad) {
+  EXPECT_FALSE(make_tls_context(TlsOptions{.ca_file = "/nonexistent/ca.pem"}).ok());
+  EXPECT_FALSE(make_tls_context(TlsOptions{.cert_file = "/nonexistent/c.pem"}).ok());
+  EXPECT_TRUE(make_tls_context(TlsOptions{}).ok());  // system store
+}
+
+}  // namespace
+}  // namespace portcullis::redis

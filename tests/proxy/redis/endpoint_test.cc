@@ -46,9 +46,23 @@ TEST(RedisEndpoint, Ipv6) {
   EXPECT_EQ(ep->to_string(), "[::1]:6379/0");
 }
 
+TEST(RedisEndpoint, TlsScheme) {
+  auto ep = parse_url("rediss://:pw@localhost:6390/1");
+  ASSERT_TRUE(ep.ok()) << ep.error().reason;
+  EXPECT_TRUE(ep->tls);
+  EXPECT_EQ(ep->host, "127.0.0.1");
+  EXPECT_EQ(ep->url_host, "localhost");  // the name the certificate is checked against
+  EXPECT_EQ(ep->port, 6390);
+  EXPECT_EQ(ep->to_string(), "127.0.0.1:6390/1 tls");
+  auto plain = parse_url("redis://localhost");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->tls);
+  EXPECT_NE(ep.value(), parse_url("redis://:pw@localhost:6390/1").value());
+}
+
 TEST(RedisEndpoint, Rejects) {
-  EXPECT_FALSE(parse_url("rediss://127.0.0.1").ok());  // no TLS in hiredis 0.14
   EXPECT_FALSE(parse_url("http://127.0.0.1").ok());
+  EXPECT_FALSE(parse_url("redis:/127.0.0.1").ok());
   EXPECT_FALSE(parse_url("redis://127.0.0.1:0").ok());
   EXPECT_FALSE(parse_url("redis://127.0.0.1:99999").ok());
   EXPECT_FALSE(parse_url("redis://127.0.0.1:x").ok());

@@ -55,15 +55,62 @@ std::unique_ptr<RedisServer> RedisServer::Start(const std::string& password) {
   return nullptr;
 }
 
+std::unique_ptr<RedisServer> RedisServer::StartTls(bool require_client_cert) {
+  if (!RedisServerAvailable()) return nullptr;
+  char tmpl[] = "/tmp/portcullis-redis-tls-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return nullptr;
+  std::unique_ptr<RedisServer> r(new RedisServer());
+  r->tls_dir_ = tmpl;
+  r->require_client_cert_ = require_client_cert;
+  const std::string& d = r->tls_dir_;
+  {
+    std::ofstream ext(d + "/ext.cnf");
+    ext << "[srv]\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+           "[cli]\nextendedKeyUsage=clientAuth\n";
+  }
+  const std::string ossl = "openssl";
+  std::string script = "cd '" + d + "' && " + ossl +
+                       " req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+                       "-subj /CN=pc-test-ca -keyout ca.key -out ca.pem && " +
+                       ossl +
+                       " req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+                       "-subj /CN=pc-other-ca -keyout other-ca.key -out other-ca.pem && " +
+                       ossl +
+                       " req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=redis "
+                       "-keyout server.key -out server.csr && " +
+                       ossl +
+                       " x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+                       "-days 2 -extfile ext.cnf -extensions srv -out server.pem && " +
+                       ossl +
+                       " req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=client "
+                       "-keyout client.key -out client.csr && " +
+                       ossl +
+                       " x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+                       "-days 2 -extfile ext.cnf -extensions cli -out client.pem";
+  script = "(" + script + ") >/dev/null 2>&1";
+  if (std::system(script.c_str()) != 0) return nullptr;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    r->port_ = free_port();
+    r->tls_port_ = free_port();
+    if (r->Spawn()) return r;
+  }
+  return nullptr;
+}
+
 RedisServer::~RedisServer() {
   if (pid_ > 0) {
     kill(pid_, SIGCONT);
     Stop();
   }
+  if (!tls_dir_.empty()) {
+    std::string rm = "rm -rf '" + tls_dir_ + "'";
+    (void)!std::system(rm.c_str());
+  }
 }
 
 std::string RedisServer::url() const {
   std::string auth = password_.empty() ? "" : ":" + password_ + "@";
+  if (!tls_dir_.empty()) return "rediss://" + auth + "127.0.0.1:" + std::to_string(tls_port_);
   return "redis://" + auth + "127.0.0.1:" + std::to_string(port_);
 }
 
@@ -74,6 +121,14 @@ bool RedisServer::Spawn() {
   if (!password_.empty()) {
     args.push_back("--requirepass");
     args.push_back(password_);
+  }
+  if (!tls_dir_.empty()) {
+    for (const std::string& a : std::vector<std::string>{
+             "--tls-port", std::to_string(tls_port_), "--tls-cert-file", tls_dir_ + "/server.pem",
+             "--tls-key-file", tls_dir_ + "/server.key", "--tls-ca-cert-file", tls_dir_ + "/ca.pem",
+             "--tls-auth-clients", std::string(require_client_cert_ ? "yes" : "no")}) {
+      args.push_back(a);
+    }
   }
   pid_t pid = fork();
   if (pid == 0) {

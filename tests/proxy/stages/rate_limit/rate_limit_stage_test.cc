@@ -87,6 +87,21 @@ rate_limit:
   EXPECT_EQ(r.redis.timeout, std::chrono::milliseconds(80));
   EXPECT_EQ(r.redis.on_failure, config::RedisFailurePolicy::kLocal);
   EXPECT_EQ(r.redis.key_prefix, "pc");
+  EXPECT_TRUE(r.redis.tls.verify);
+  config::Config t = Load(R"(
+rate_limit:
+  rules: [{limit: 1}]
+  redis:
+    url: "rediss://redis.internal:6380"
+    tls: {ca_file: /etc/ca.pem, cert_file: /etc/c.pem, key_file: /etc/c.key,
+          server_name: redis.example.com, verify: false}
+)");
+  EXPECT_EQ(t.rate_limit.redis.url, "rediss://redis.internal:6380");
+  EXPECT_EQ(t.rate_limit.redis.tls.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(t.rate_limit.redis.tls.cert_file, "/etc/c.pem");
+  EXPECT_EQ(t.rate_limit.redis.tls.key_file, "/etc/c.key");
+  EXPECT_EQ(t.rate_limit.redis.tls.server_name, "redis.example.com");
+  EXPECT_FALSE(t.rate_limit.redis.tls.verify);
 }
 
 TEST(RateLimitConfig, RejectsMistakes) {
@@ -100,7 +115,9 @@ TEST(RateLimitConfig, RejectsMistakes) {
       "rate_limit: {rules: [{limit: 1, perod: 1s}]}",                     // typo
       "rate_limit: {auto_block: {status: 404}}",
       "rate_limit: {auto_block: {count: [everything]}}",
-      "rate_limit: {redis: {url: 'rediss://h:6379'}}",  // no TLS in hiredis 0.14
+      "rate_limit: {redis: {url: 'http://h:6379'}}",
+      "rate_limit: {redis: {tls: {verify: maybe}}}",
+      "rate_limit: {redis: {tls: {ca_fil: /x}}}",
       "rate_limit: {redis: {on_failure: retry}}",
       "rate_limit: {redis: {timeout: 1m}}",
       "rate_limit: {table_size: 10}",
@@ -350,10 +367,36 @@ TEST(RateLimitStage, RedisUrlFromEnvironment) {
   EXPECT_EQ(s.endpoint.password, "pw");
   EXPECT_EQ(s.decide_sha.size(), 40u);
   auto bad = [](std::string_view name) -> std::optional<std::string> {
-    if (name == "REDIS_URL") return std::string("rediss://x");
+    if (name == "REDIS_URL") return std::string("rediss://host.invalid");
     return std::nullopt;
   };
   EXPECT_FALSE(build_rate_limit(c.rate_limit, bad, nullptr).ok());
+}
+
+TEST(RateLimitStage, RedisTlsSettings) {
+  config::Config c = Load(kLogin);
+  auto tls_env = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "REDIS_URL") return std::string("rediss://localhost:6390");
+    return std::nullopt;
+  };
+  auto st = build_rate_limit(c.rate_limit, tls_env, nullptr);
+  ASSERT_TRUE(st.ok()) << st.error().reason;
+  const RateLimitSettings& s = st.value()->settings();
+  EXPECT_TRUE(s.endpoint.tls);
+  EXPECT_EQ(s.endpoint.url_host, "localhost");
+  EXPECT_TRUE(s.endpoint.tls_options.verify);
+  EXPECT_NE(s.client_options.tls_context, nullptr);  // built at load
+  // A CA file that cannot be read is a load error, not a run-time surprise.
+  c.rate_limit.redis.tls.ca_file = "/nonexistent/ca.pem";
+  auto missing = build_rate_limit(c.rate_limit, tls_env, nullptr);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().reason.find("CA file"), std::string::npos) << missing.error().reason;
+  // TLS options with a cleartext URL: refused rather than silently unencrypted.
+  auto plain_env = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "REDIS_URL") return std::string("redis://127.0.0.1:6390");
+    return std::nullopt;
+  };
+  EXPECT_FALSE(build_rate_limit(c.rate_limit, plain_env, nullptr).ok());
 }
 
 }  // namespace
