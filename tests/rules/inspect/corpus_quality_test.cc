@@ -37,23 +37,32 @@ class CorpusQuality : public ::testing::Test {
 };
 
 TEST_F(CorpusQuality, AttackDetection) {
-  // Measured 2025-12 (bench/RESULTS.md): libinjection sqli 98.4, xss 97.5; PATT sqli 95.8.
-  EXPECT_GE(rate("libinjection/attack-sqli.txt"), 97.5);
-  EXPECT_GE(rate("libinjection/attack-xss.txt"), 96.5);
-  EXPECT_GE(rate("payloadsallthethings/attack-sqli.txt"), 94.5);
-  EXPECT_GE(rate("payloadsallthethings/attack-path.txt"), 91.5);
+  // Measured 2026-12-04 (bench/RESULTS.md, library mode): libinjection sqli 99.0, xss 98.0;
+  // PATT sqli 96.3, path 92.8, generic 80.1; fuzzdb path 97.5, generic 54.9; coreruleset xss 57.5,
+  // shell 64.0; aikido ssrf and path 100.
+  EXPECT_GE(rate("libinjection/attack-sqli.txt"), 98.5);
+  EXPECT_GE(rate("libinjection/attack-xss.txt"), 97.5);
+  EXPECT_GE(rate("payloadsallthethings/attack-sqli.txt"), 95.5);
+  EXPECT_GE(rate("payloadsallthethings/attack-path.txt"), 92.0);
   EXPECT_GE(rate("payloadsallthethings/attack-generic.txt"), 78.0);
-  EXPECT_GE(rate("fuzzdb/attack-path.txt"), 96.5);
+  EXPECT_GE(rate("fuzzdb/attack-path.txt"), 97.0);
+  EXPECT_GE(rate("fuzzdb/attack-generic.txt"), 53.0);
+  EXPECT_GE(rate("coreruleset/attack-xss.txt"), 56.0);
+  EXPECT_GE(rate("coreruleset/attack-shell.txt"), 63.0);
   EXPECT_GE(rate("aikido-zen/attack-ssrf.txt"), 99.0);
   EXPECT_GE(rate("aikido-zen/attack-path.txt"), 99.0);
 }
 
 TEST_F(CorpusQuality, FalsePositives) {
-  // Measured: fortunes 0.17%, libinjection benign 0.23%, blns 0%.
-  EXPECT_LE(rate("fortunes-prose/benign-generic.txt"), 0.3);
+  // Measured: fortunes 0.17%, libinjection benign 0.23%, blns 0%, aikido benign sqli 0%.
+  EXPECT_LE(rate("fortunes-prose/benign-generic.txt"), 0.2);  // issue 4's target
   EXPECT_LE(rate("libinjection/benign-sqli.txt"), 0.5);
   EXPECT_LE(rate("blns/benign-generic.txt"), 0.6);
   EXPECT_LE(rate("aikido-zen/benign-sqli.txt"), 1.0);
+  EXPECT_LE(rate("aikido-zen/benign-shell.txt"), 1.0);
+  EXPECT_LE(rate("aikido-zen/benign-ssrf.txt"), 1.0);
+  EXPECT_LE(rate("coreruleset/benign-path.txt"), 1.0);
+  EXPECT_LE(rate("coreruleset/benign-nosql.txt"), 1.0);
 }
 
 }  // namespace
