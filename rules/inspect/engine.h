@@ -70,8 +70,10 @@ class InspectionEngine {
     static constexpr size_t kSlots = 128;  // power of two
     static constexpr size_t kMaxEntries = 64;
     static constexpr size_t kMaxText = 48;
-    bool contains(std::string_view text, DetectorSet set) const;
-    void insert(std::string_view text, DetectorSet set);
+    // `h` is hash(text): run_value_detectors() computes it once for the lookup and the insert.
+    static uint32_t hash(std::string_view text);
+    bool contains(std::string_view text, uint32_t h, DetectorSet set) const;
+    void insert(std::string_view text, uint32_t h, DetectorSet set);
     void clear() {
       used_ = 0;
       if (++generation_ == 0) {  // wrapped: forget every slot for real
@@ -88,17 +90,42 @@ class InspectionEngine {
       DetectorSet set;
       char text[kMaxText];
     };
-    static uint32_t hash(std::string_view text);
     std::array<Slot, kSlots> slots_{};
     size_t used_ = 0;
     uint32_t generation_ = 1;
   };
 
+  // Header values (User-Agent, Referer...) repeat across the requests of a client and across
+  // clients: a handful of browser builds send most traffic. Clean header texts are remembered
+  // across requests (not cleared by begin_request()), direct-mapped by hash: a newer text
+  // overwrites an older one in its slot, so memory is fixed (kSlots x kMaxText bytes) and an
+  // attacker who floods distinct values only evicts, never changes a verdict. Only texts on
+  // which every detector of a set found nothing are stored, and detectors are pure functions of
+  // the decoded text, so a hit returns exactly what running them would.
+  class StableCleanSet {
+   public:
+    static constexpr size_t kSlots = 64;  // power of two
+    static constexpr size_t kMaxText = 320;
+    bool contains(std::string_view text, uint32_t h, DetectorSet set) const;
+    void insert(std::string_view text, uint32_t h, DetectorSet set);
+
+   private:
+    struct Slot {
+      uint32_t hash = 0;
+      uint16_t len = 0;
+      DetectorSet set = 0;  // 0: empty (an empty set is never looked up)
+      char text[kMaxText];
+    };
+    std::array<Slot, kSlots> slots_{};
+  };
+
+  // `stable`: the text is a header value (StableCleanSet applies).
   void run_value_detectors(std::string_view text, DetectorSet set, const InspectOptions& opts,
-                           InputFindings& out);
+                           InputFindings& out, bool stable = false);
 
   Decoder decoder_;
   CleanSet clean_;
+  StableCleanSet stable_clean_;
 };
 
 }  // namespace portcullis::rules

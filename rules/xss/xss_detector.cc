@@ -277,9 +277,12 @@ std::optional<Finding> scan_raw(std::string_view in) {
       }
     }
   }
+  // Both schemes end in ':': without one in the input no position can match, and a position
+  // whose first byte is not the scheme's first letter (any case) cannot either.
+  if (in.find(':') == std::string_view::npos) return std::nullopt;
   for (std::string_view scheme : {"javascript:", "vbscript:"}) {
     for (size_t pos = 0; pos + scheme.size() <= in.size(); ++pos) {
-      if (!istarts_with(in.substr(pos), scheme)) continue;
+      if (lower(in[pos]) != scheme[0] || !istarts_with(in.substr(pos), scheme)) continue;
       std::string_view body = in.substr(pos + scheme.size(), 256);
       size_t close = body.rfind(')');
       while (close != std::string_view::npos) {
