@@ -43,32 +43,45 @@ void add_chunk_header(evbuffer* out, size_t n) {
 
 }  // namespace
 
-// Upstream writes go straight to the socket when nothing is queued: it saves arming and
-// disarming EPOLLOUT (two epoll_ctl calls) and a loop iteration per write. What the socket does
-// not take is queued in the bufferevent as usual, so ordering is preserved.
-bool Connection::direct_ok(bufferevent* bev) const {
-  return upstream_ != nullptr && bev == upstream_->bev && upstream_->connected;
-}
-
-void Connection::send_bytes(bufferevent* bev, const char* data, size_t len) {
-  evbuffer* out = bufferevent_get_output(bev);
-  if (len > 0 && direct_ok(bev) && evbuffer_get_length(out) == 0) {
-    ssize_t w = send(bufferevent_getfd(bev), data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+// Upstream writes go straight to the socket when nothing is queued; what it does not take waits in
+// the connection's output and leaves on EPOLLOUT, armed only then (no epoll_ctl per request).
+void Connection::send_bytes(const char* data, size_t len) {
+  UpstreamConn* u = upstream_;
+  if (len > 0 && u->connected && !u->write_armed && !u->write_error &&
+      evbuffer_get_length(u->out) == 0) {
+    ssize_t w = send(u->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w > 0) {
       data += w;
       len -= static_cast<size_t>(w);
     }
   }
-  if (len > 0) evbuffer_add(out, data, len);
+  if (len == 0) return;
+  evbuffer_add(u->out, data, len);
+  flush_upstream();
 }
 
-void Connection::send_buffer(bufferevent* bev, evbuffer* src, size_t len) {
-  evbuffer* out = bufferevent_get_output(bev);
-  if (len > 0 && direct_ok(bev) && evbuffer_get_length(out) == 0) {
-    int w = evbuffer_write_atmost(src, bufferevent_getfd(bev), static_cast<ev_ssize_t>(len));
-    if (w > 0) len -= static_cast<size_t>(w);
+void Connection::send_buffer(evbuffer* src, size_t len) {
+  if (len == 0) return;
+  evbuffer_remove_buffer(src, upstream_->out, len);
+  flush_upstream();
+}
+
+void Connection::flush_upstream() {
+  UpstreamConn* u = upstream_;
+  // Before the connect completes, or while EPOLLOUT is awaited, the write callback flushes.
+  if (u == nullptr || !u->connected || u->write_armed || u->write_error) return;
+  UpstreamIo r = upstream_flush(u);
+  if (r == UpstreamIo::kBlocked) {
+    // A stalled origin: the write times out after upstream_response (none in a tunnel).
+    uint32_t ms = phase_ == Phase::kTunnel || runtime_ == nullptr
+                      ? 0
+                      : static_cast<uint32_t>(runtime_->config.timeouts.upstream_response.count());
+    upstream_arm_write(u, ms);
+  } else if (r == UpstreamIo::kError) {
+    // Reported from the write callback: the caller's frame may still use upstream_.
+    u->write_error = true;
+    event_active(u->write_ev, EV_WRITE, 0);
   }
-  if (len > 0) evbuffer_remove_buffer(src, out, len);
 }
 
 Connection::Connection(Worker& worker, uint64_t id, evutil_socket_t fd, const sockaddr* peer,
@@ -492,12 +505,12 @@ void Connection::output_drained() {
   // The client drained below the low watermark: resume reading from the origin.
   if (upstream_ != nullptr && upstream_read_paused_) {
     upstream_read_paused_ = false;
-    bufferevent_enable(upstream_->bev, EV_READ);
     if (phase_ == Phase::kTunnel) {
       tunnel_to_client();
     } else {
       handle_upstream_input();
     }
+    if (phase_ != Phase::kClosed) update_upstream_read();
   }
 }
 
@@ -753,7 +766,7 @@ bool Connection::release_held_body(bool complete) {
   serialize_head(rs_->held_req, chunked && complete, n);
   rs_->ctx.head = nullptr;
   if (!start_upstream(false)) return false;
-  evbuffer* out = bufferevent_get_output(upstream_->bev);
+  evbuffer* out = upstream_->out;
   if (chunked && !complete) {
     add_chunk_header(out, n);
     evbuffer_add_buffer(out, rs_->held_body);
@@ -761,6 +774,7 @@ bool Connection::release_held_body(bool complete) {
   } else {
     evbuffer_add_buffer(out, rs_->held_body);
   }
+  flush_upstream();
   if (complete) {
     request_body_done();
     return false;
@@ -780,28 +794,24 @@ bool Connection::start_upstream(bool fresh_only) {
     worker_.metrics().add(worker_.metrics().upstream_reused);
     upstream_->connected = true;
   } else {
-    upstream_ = worker_.pool().connect(addr, rt.origin_addr_len, key);
+    upstream_ =
+        worker_.pool().connect(addr, rt.origin_addr_len, key,
+                               static_cast<uint32_t>(rt.config.timeouts.upstream_connect.count()));
     if (upstream_ == nullptr) {
       upstream_failed(UpstreamError::kConnectRefused, false);
       return false;
     }
     worker_.metrics().add(worker_.metrics().upstream_connects);
   }
-  bufferevent* ub = upstream_->bev;
-  const auto& limits = rt.config.limits;
-  bufferevent_setwatermark(ub, EV_READ, 0, limits.buffer_bytes);
-  bufferevent_setwatermark(ub, EV_WRITE, limits.buffer_bytes / 2, 0);
-  bufferevent_setcb(ub, on_upstream_read, on_upstream_write, on_upstream_event, this);
-  // While connecting, libevent applies the write timeout to the connect itself.
-  timeval ct = to_timeval(upstream_->connected ? rt.config.timeouts.upstream_response
-                                               : rt.config.timeouts.upstream_connect);
-  bufferevent_set_timeouts(ub, nullptr, &ct);
-  // A pooled connection keeps EV_WRITE in its enabled set from its connect; libevent arms
-  // EPOLLOUT by itself when output is queued. Enabling EV_WRITE again would arm it now, on an
-  // empty buffer: two epoll_ctl calls and a wasted wakeup per request.
-  bufferevent_enable(ub, upstream_->reused ? EV_READ : (EV_READ | EV_WRITE));
+  ++upstream_gen_;
+  upstream_->on_read = on_upstream_readable;
+  upstream_->on_write = on_upstream_writable;
+  upstream_->arg = this;
   upstream_read_paused_ = false;
-  send_bytes(ub, rs_->replay_head.data(), rs_->replay_head.size());
+  // A pooled connection's read event stays armed: only its timer changes (the idle timeout goes;
+  // the response timeout starts once the request is complete). A fresh one arms on connect.
+  if (upstream_->connected) upstream_arm_read(upstream_, 0);
+  send_bytes(rs_->replay_head.data(), rs_->replay_head.size());
   return true;
 }
 
@@ -819,7 +829,7 @@ void Connection::pump_request_body() {
       if (holding_) {
         evbuffer_remove_buffer(in, rs_->held_body, n);
       } else {
-        send_buffer(upstream_->bev, in, n);
+        send_buffer(in, n);
       }
       req_remaining_ -= n;
       rs_->ctx.request_body_bytes += n;
@@ -859,7 +869,7 @@ void Connection::pump_request_body() {
         if (holding_) {
           evbuffer_add(rs_->held_body, step.data.data(), step.data.size());
         } else {
-          evbuffer* out = bufferevent_get_output(upstream_->bev);
+          evbuffer* out = upstream_->out;
           add_chunk_header(out, step.data.size());
           evbuffer_add(out, step.data.data(), step.data.size());
           evbuffer_add(out, "\r\n", 2);
@@ -875,7 +885,8 @@ void Connection::pump_request_body() {
         continue;  // not done: keep streaming the rest
       }
       if (req_chunked_.done()) {
-        evbuffer_add(bufferevent_get_output(upstream_->bev), "0\r\n\r\n", 5);
+        evbuffer_add(upstream_->out, "0\r\n\r\n", 5);
+        flush_upstream();
         request_body_done();
         return;
       }
@@ -887,8 +898,9 @@ void Connection::pump_request_body() {
     }
   }
   if (holding_ || upstream_ == nullptr) return;
+  flush_upstream();
   // Backpressure towards a slow origin: stop reading the client until the upstream drains.
-  if (evbuffer_get_length(bufferevent_get_output(upstream_->bev)) >= high && !client_read_paused_) {
+  if (evbuffer_get_length(upstream_->out) >= high && !client_read_paused_) {
     pause_client_read();
   }
 }
@@ -898,73 +910,140 @@ void Connection::request_body_done() {
   // No client read timeout while the origin works; pipelined bytes may still arrive.
   set_client_read_timeout(nullptr);
   if (client_read_paused_) resume_client_read();
-  if (upstream_ != nullptr && upstream_->connected) {
-    timeval rt = to_timeval(runtime_->config.timeouts.upstream_response);
-    bufferevent_set_timeouts(upstream_->bev, &rt, &rt);
+  if (upstream_ != nullptr && upstream_->read_armed) {
+    upstream_arm_read(upstream_,
+                      static_cast<uint32_t>(runtime_->config.timeouts.upstream_response.count()));
   }
 }
 
 // ---------------------------------------------------------------- upstream side
 
-void Connection::on_upstream_read(bufferevent*, void* arg) {
+void Connection::on_upstream_readable(UpstreamConn* u, short what, void* arg) {
   auto* c = static_cast<Connection*>(arg);
-  if (c->phase_ == Phase::kTunnel) {
-    c->tunnel_to_client();
+  if (c->phase_ == Phase::kClosed) return;
+  if (what & EV_TIMEOUT) {
+    c->upstream_gone(false, true);
     return;
   }
-  c->handle_upstream_input();
+  size_t high = c->runtime_ != nullptr ? c->runtime_->config.limits.buffer_bytes : c->read_high_;
+  bool got = false;
+  UpstreamIo r = upstream_read(u, high, &got);
+  bool ended = r == UpstreamIo::kEof || r == UpstreamIo::kError;
+  if (ended) u->dead = true;  // never pooled, even if the response completes below
+  uint32_t gen = c->upstream_gen_;
+  if (got) {
+    if (c->phase_ == Phase::kTunnel) {
+      c->tunnel_to_client();
+    } else {
+      c->handle_upstream_input();
+    }
+  }
+  if (c->phase_ == Phase::kClosed || c->upstream_ == nullptr || c->upstream_gen_ != gen) return;
+  if (ended) {
+    c->upstream_gone(r == UpstreamIo::kError, false);
+    return;
+  }
+  c->update_upstream_read();
 }
 
-void Connection::on_upstream_write(bufferevent*, void* arg) {
+void Connection::on_upstream_writable(UpstreamConn* u, short what, void* arg) {
   auto* c = static_cast<Connection*>(arg);
-  if (c->client_read_paused_) {
+  if (c->phase_ == Phase::kClosed) return;
+  if (what & EV_TIMEOUT) {
+    c->upstream_gone(false, true);
+    return;
+  }
+  if (!u->connected) {
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err != 0) {
+      c->upstream_gone(true, false);  // refused or unreachable
+      return;
+    }
+    c->upstream_connected();
+  }
+  if (!u->write_error) c->flush_upstream();
+  if (u->write_error) {
+    c->upstream_gone(true, false);
+    return;
+  }
+  // The origin drained below the low watermark: resume reading the client.
+  uint32_t low = c->runtime_ != nullptr ? c->runtime_->config.limits.buffer_bytes / 2 : 0;
+  if (c->client_read_paused_ && evbuffer_get_length(u->out) <= low) {
     c->resume_client_read();
     c->handle_client_input();
   }
 }
 
-void Connection::on_upstream_event(bufferevent* bev, short what, void* arg) {
-  auto* c = static_cast<Connection*>(arg);
-  if (what & BEV_EVENT_CONNECTED) {
-    c->upstream_->connected = true;
-    int one = 1;
-    setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    timeval wt = to_timeval(c->runtime_->config.timeouts.upstream_response);
-    if (c->req_body_done_) {
-      bufferevent_set_timeouts(bev, &wt, &wt);
-    } else {
-      bufferevent_set_timeouts(bev, nullptr, &wt);
-    }
+void Connection::upstream_connected() {
+  UpstreamConn* u = upstream_;
+  u->connected = true;
+  int one = 1;
+  setsockopt(u->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  // The response timeout runs once the request is complete; reads stay armed for good.
+  uint32_t ms = req_body_done_
+                    ? static_cast<uint32_t>(runtime_->config.timeouts.upstream_response.count())
+                    : 0;
+  upstream_arm_read(u, ms);
+}
+
+// Reads stop while the client's output is over the watermark (a stalled client) or the origin's
+// input is (bounded memory); the timeout follows the phase.
+void Connection::update_upstream_read() {
+  UpstreamConn* u = upstream_;
+  if (u == nullptr || !u->connected || runtime_ == nullptr) return;
+  const auto& cfg = runtime_->config;
+  bool want = !upstream_read_paused_ && evbuffer_get_length(u->in) < cfg.limits.buffer_bytes;
+  if (!want) {
+    upstream_disarm_read(u);
     return;
   }
-  if (c->phase_ == Phase::kTunnel) {
-    c->tunnel_to_client();
-    c->release_upstream(false);
-    c->close_after_flush();
+  if (u->read_armed) return;
+  std::chrono::milliseconds ms{0};
+  if (phase_ == Phase::kTunnel) {
+    ms = cfg.timeouts.keepalive_idle;
+  } else if (req_body_done_) {
+    ms = cfg.timeouts.upstream_response;
+  }
+  upstream_arm_read(u, static_cast<uint32_t>(ms.count()));
+}
+
+void Connection::pause_upstream_read() {
+  upstream_read_paused_ = true;
+  if (upstream_ != nullptr) upstream_disarm_read(upstream_);
+}
+
+// The origin closed (error false: EOF), failed, or timed out.
+void Connection::upstream_gone(bool error, bool timeout) {
+  if (phase_ == Phase::kTunnel) {
+    tunnel_to_client();
+    release_upstream(false);
+    close_after_flush();
     return;
   }
-  if (what & BEV_EVENT_TIMEOUT) {
-    bool connecting = !c->upstream_->connected;
-    c->upstream_failed(
-        connecting ? UpstreamError::kConnectTimeout : UpstreamError::kResponseTimeout, true);
+  if (timeout) {
+    bool connecting = !upstream_->connected;
+    upstream_failed(connecting ? UpstreamError::kConnectTimeout : UpstreamError::kResponseTimeout,
+                    true);
     return;
   }
-  if (what & BEV_EVENT_EOF) {
+  if (!error) {
     // Close-delimited response: the end of the stream is the end of the body.
-    if (c->resp_phase_ == RespPhase::kBody && c->resp_framing_ == http::BodyFraming::kUntilClose) {
-      c->handle_upstream_input();  // whatever is still buffered
-      if (c->resp_chunk_to_client_) evbuffer_add(c->out_, "0\r\n\r\n", 5);
-      c->resp_phase_ = RespPhase::kDone;
-      c->resp_keep_alive_ = false;
-      c->finish_exchange();
+    if (resp_phase_ == RespPhase::kBody && resp_framing_ == http::BodyFraming::kUntilClose) {
+      handle_upstream_input();  // whatever is still buffered
+      if (resp_chunk_to_client_) evbuffer_add(out_, "0\r\n\r\n", 5);
+      resp_phase_ = RespPhase::kDone;
+      resp_keep_alive_ = false;
+      finish_exchange();
       return;
     }
     // Anything left in the buffer might complete the response.
-    if (evbuffer_get_length(bufferevent_get_input(bev)) > 0) c->handle_upstream_input();
-    if (c->phase_ != Phase::kActive || c->resp_phase_ == RespPhase::kDone) return;
+    if (evbuffer_get_length(upstream_->in) > 0) handle_upstream_input();
+    if (phase_ != Phase::kActive || resp_phase_ == RespPhase::kDone) return;
   }
-  bool refused = !c->upstream_->connected;
-  c->upstream_failed(refused ? UpstreamError::kConnectRefused : UpstreamError::kReset, false);
+  bool refused = upstream_ != nullptr && !upstream_->connected;
+  upstream_failed(refused ? UpstreamError::kConnectRefused : UpstreamError::kReset, false);
 }
 
 void Connection::upstream_failed(UpstreamError kind, bool timeout) {
@@ -999,7 +1078,7 @@ void Connection::upstream_failed(UpstreamError kind, bool timeout) {
 
 void Connection::handle_upstream_input() {
   if (upstream_ == nullptr) return;
-  evbuffer* in = bufferevent_get_input(upstream_->bev);
+  evbuffer* in = upstream_->in;
   while (phase_ == Phase::kActive && upstream_ != nullptr) {
     if (resp_phase_ == RespPhase::kAwaitHead) {
       if (evbuffer_get_length(in) == 0) return;
@@ -1017,7 +1096,7 @@ void Connection::handle_upstream_input() {
 }
 
 bool Connection::process_response_head() {
-  evbuffer* in = bufferevent_get_input(upstream_->bev);
+  evbuffer* in = upstream_->in;
   size_t len = evbuffer_get_length(in);
   upstream_bytes_seen_ += len;
   const http::ParseLimits& limits = runtime_->parse_limits;
@@ -1113,7 +1192,7 @@ bool Connection::process_response_head() {
 }
 
 void Connection::pump_response_body() {
-  evbuffer* in = bufferevent_get_input(upstream_->bev);
+  evbuffer* in = upstream_->in;
   evbuffer* out = out_;
   size_t avail = evbuffer_get_length(in);
   switch (resp_framing_) {
@@ -1179,8 +1258,7 @@ void Connection::pump_response_body() {
   }
   // Backpressure towards a slow client: stop reading the origin until the client drains.
   if (evbuffer_get_length(out) >= runtime_->config.limits.buffer_bytes && !upstream_read_paused_) {
-    upstream_read_paused_ = true;
-    bufferevent_disable(upstream_->bev, EV_READ);
+    pause_upstream_read();
   }
 }
 
@@ -1263,8 +1341,10 @@ void Connection::enter_tunnel() {
   phase_ = Phase::kTunnel;
   complete_request(101);
   // Tunnels are long-lived: no response timeout, but still bounded by idle read timeouts.
-  timeval idle = to_timeval(runtime_->config.timeouts.keepalive_idle);
-  bufferevent_set_timeouts(upstream_->bev, &idle, nullptr);
+  if (upstream_->read_armed) {
+    upstream_arm_read(upstream_,
+                      static_cast<uint32_t>(runtime_->config.timeouts.keepalive_idle.count()));
+  }
   set_client_read_timeout(&runtime_->config.timeouts.keepalive_idle);
   write_timeout_ = std::chrono::milliseconds(0);
   if (client_read_paused_) resume_client_read();
@@ -1273,21 +1353,23 @@ void Connection::enter_tunnel() {
 }
 
 void Connection::tunnel_to_upstream() {
-  evbuffer* out = bufferevent_get_output(upstream_->bev);
+  evbuffer* out = upstream_->out;
   size_t n = evbuffer_get_length(in_);
-  if (n > 0) evbuffer_remove_buffer(in_, out, n);
+  if (n > 0) {
+    evbuffer_remove_buffer(in_, out, n);
+    flush_upstream();
+  }
   if (evbuffer_get_length(out) >= runtime_->config.limits.buffer_bytes && !client_read_paused_) {
     pause_client_read();
   }
 }
 
 void Connection::tunnel_to_client() {
-  evbuffer* in = bufferevent_get_input(upstream_->bev);
+  evbuffer* in = upstream_->in;
   size_t n = evbuffer_get_length(in);
   if (n > 0) evbuffer_remove_buffer(in, out_, n);
   if (evbuffer_get_length(out_) >= runtime_->config.limits.buffer_bytes && !upstream_read_paused_) {
-    bufferevent_disable(upstream_->bev, EV_READ);
-    upstream_read_paused_ = true;
+    pause_upstream_read();
   }
 }
 

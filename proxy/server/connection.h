@@ -17,7 +17,6 @@
 #pragma once
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -80,9 +79,8 @@ class Connection {
   static void on_client_writable(evutil_socket_t fd, short what, void* arg);
   static void on_output_changed(evbuffer* buf, const evbuffer_cb_info* info, void* arg);
   static void on_input_changed(evbuffer* buf, const evbuffer_cb_info* info, void* arg);
-  static void on_upstream_read(bufferevent* bev, void* arg);
-  static void on_upstream_write(bufferevent* bev, void* arg);
-  static void on_upstream_event(bufferevent* bev, short what, void* arg);
+  static void on_upstream_readable(UpstreamConn* u, short what, void* arg);
+  static void on_upstream_writable(UpstreamConn* u, short what, void* arg);
   static void on_timer(evutil_socket_t fd, short what, void* arg);
 
   // Client transport.
@@ -125,9 +123,13 @@ class Connection {
   void release_upstream(bool reusable);
   void arm_timer(std::chrono::milliseconds ms);
   // Upstream writes: straight to the socket when nothing is queued.
-  bool direct_ok(bufferevent* bev) const;
-  void send_bytes(bufferevent* bev, const char* data, size_t len);
-  void send_buffer(bufferevent* bev, evbuffer* src, size_t len);
+  void send_bytes(const char* data, size_t len);
+  void send_buffer(evbuffer* src, size_t len);
+  void flush_upstream();
+  void upstream_connected();
+  void upstream_gone(bool error, bool timeout);
+  void update_upstream_read();
+  void pause_upstream_read();
   void close_after_flush();
   void close_now();
   void reset_request_state();
@@ -159,6 +161,7 @@ class Connection {
   bool write_wants_read_ = false;  // TLS: SSL_write needs the socket readable
   event* timer_ = nullptr;
   UpstreamConn* upstream_ = nullptr;
+  uint32_t upstream_gen_ = 0;         // bumped whenever upstream_ changes (stale callback frames)
   const Runtime* runtime_ = nullptr;  // held from head start to exchange end
   Phase phase_ = Phase::kIdle;
   RespPhase resp_phase_ = RespPhase::kAwaitHead;

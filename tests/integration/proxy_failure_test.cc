@@ -2,10 +2,13 @@
 // and leave the proxy serving.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -306,6 +309,87 @@ TEST(Failures, LargeRequestToStalledOriginStaysBounded) {
   EXPECT_LT(rss, 64 * 1024) << "proxy RSS in KiB";
   close(fd);
   close(lfd);
+}
+
+TEST(Failures, OriginResetMidResponseClosesTheClientAndProxyKeepsServing) {
+  // The origin promises 1 MB, sends 100 KB and resets: the client must see a close (not a hang
+  // and not a padded body), and the next request must be served on a fresh origin connection.
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(lfd, 16), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len);
+  // Serves until stopped: the proxy's readiness probe connects too, sending nothing.
+  std::atomic<bool> stop{false};
+  std::thread origin([lfd, &stop] {
+    while (!stop) {
+      pollfd p{lfd, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      int c = accept(lfd, nullptr, nullptr);
+      if (c < 0) continue;
+      timeval tv{2, 0};
+      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+      std::string req;
+      char buf[4096];
+      while (req.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = recv(c, buf, sizeof(buf), 0);
+        if (n <= 0) break;
+        req.append(buf, static_cast<size_t>(n));
+      }
+      if (req.rfind("GET /big ", 0) == 0) {
+        std::string resp = "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n";
+        resp.append(100000, 'r');
+        (void)send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        linger lg{1, 0};  // RST instead of FIN
+        setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+      } else if (!req.empty()) {
+        std::string resp = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+        (void)send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
+      }
+      close(c);
+    }
+  });
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    int lfd;
+    ~Joiner() {
+      stop = true;
+      t.join();
+      close(lfd);
+    }
+  } joiner{stop, origin, lfd};
+  auto proxy = ProxyProcess::Start(BaseConfig(ntohs(addr.sin_port)));
+  ASSERT_NE(proxy, nullptr);
+  int fd = ConnectTcp(proxy->port());
+  ASSERT_TRUE(SendAll(fd, Get("/big")));
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::string got;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) {
+      EXPECT_TRUE(n == 0 || errno == ECONNRESET) << "no close from the proxy, errno " << errno;
+      break;
+    }
+    got.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  size_t head_end = got.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u);
+  size_t body = got.size() - head_end - 4;
+  EXPECT_GT(body, 0u);
+  EXPECT_LE(body, 100000u) << "the proxy invented body bytes";
+  auto r = Fetch(proxy->port(), Get("/next"));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "ok");
 }
 
 }  // namespace
