@@ -20,6 +20,11 @@ end
 local a = 7 + 3 * nr
 local k = 1
 local out = {}
+-- Within one script run nothing else touches Redis, so a key's TAT is read once and written once
+-- per batch: later decisions on the same key (a flood from one client) see this run's own value
+-- from `tat_of`, and the last value of each key is SET at the end with its expiry. Same results
+-- as one GET and one SET per decision, a fraction of the work for hot keys.
+local tat_of, dirty, order = {}, {}, {}
 for d = 1, n do
   local scanner = ARGV[a] == '1'
   local m = tonumber(ARGV[a + 1])
@@ -56,7 +61,12 @@ for d = 1, n do
     local monitored = 0
     for i = 1, m do
       local r = tonumber(ARGV[a + i - 1])
-      local tat = tonumber(redis.call('GET', KEYS[k + i - 1]) or '0')
+      local key = KEYS[k + i - 1]
+      local tat = tat_of[key]
+      if tat == nil then
+        tat = tonumber(redis.call('GET', key) or '0')
+        tat_of[key] = tat
+      end
       if tat < now then tat = now end
       local new = tat + T[r]
       if new - now > C[r] then
@@ -77,8 +87,12 @@ for d = 1, n do
     if not decided then
       for i = 1, m do
         if tats[i] then
-          redis.call('SET', KEYS[k + i - 1], string.format('%.0f', tats[i]), 'PX',
-                     math.ceil((tats[i] - now) / 1000) + 1)
+          local key = KEYS[k + i - 1]
+          tat_of[key] = tats[i]
+          if not dirty[key] then
+            dirty[key] = true
+            order[#order + 1] = key
+          end
         end
       end
       x = monitored
@@ -89,6 +103,10 @@ for d = 1, n do
   out[#out + 1] = code
   out[#out + 1] = x
   out[#out + 1] = y
+end
+for _, key in ipairs(order) do
+  local v = tat_of[key]
+  redis.call('SET', key, string.format('%.0f', v), 'PX', math.ceil((v - now) / 1000) + 1)
 end
 return out
 )lua";

@@ -2,6 +2,7 @@
 // and one auto-block through Redis, and what happens when Redis stops, hangs and comes back.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/integration/harness.h"
 #include "tests/proxy/redis/redis_server.h"
@@ -124,6 +126,28 @@ TEST_F(SharedRedis, TwoInstancesShareOneLimit) {
   EXPECT_EQ(Status(b->port(), Get("/api/y", "Connection: close\r\n"), nullptr, &r), 429);
   EXPECT_EQ(r.headers["ratelimit-policy"], "\"api\";q=6;w=60");
   EXPECT_EQ(r.headers["retry-after"], "10");
+}
+
+// Concurrent requests from one client land in the same script call (one batch per loop turn),
+// several decisions on the same key: the count must stay exact.
+TEST_F(SharedRedis, ConcurrentBurstOnOneKeyIsCountedExactly) {
+  std::string prefix = UniquePrefix();
+  auto a = Start(Rules(prefix, url_));
+  auto b = Start(Rules(prefix, url_));
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  std::atomic<int> ok{0}, limited{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 30; ++i) {
+    clients.emplace_back([&, i] {
+      int s = Status(i % 2 == 0 ? a->port() : b->port(), Get("/api/x", "Connection: close\r\n"));
+      (s == 200 ? ok : s == 429 ? limited : other).fetch_add(1);
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 6);
+  EXPECT_EQ(limited.load(), 24);
+  EXPECT_EQ(other.load(), 0);
 }
 
 TEST_F(SharedRedis, AutoBlockAtOneInstanceIsEnforcedByTheOther) {
