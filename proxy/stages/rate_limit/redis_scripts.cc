@@ -25,6 +25,7 @@ local out = {}
 -- from `tat_of`, and the last value of each key is SET at the end with its expiry. Same results
 -- as one GET and one SET per decision, a fraction of the work for hot keys.
 local tat_of, dirty, order = {}, {}, {}
+local tats = {}  -- reused by every decision (entries 1..m are written before they are read)
 for d = 1, n do
   local scanner = ARGV[a] == '1'
   local m = tonumber(ARGV[a + 1])
@@ -57,7 +58,6 @@ for d = 1, n do
     end
   end
   if not decided then
-    local tats = {}
     local monitored = 0
     for i = 1, m do
       local r = tonumber(ARGV[a + i - 1])
