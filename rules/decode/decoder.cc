@@ -1,5 +1,6 @@
 #include "rules/decode/decoder.h"
 
+#include <cctype>
 #include <cstring>
 
 namespace portcullis::rules {
@@ -328,6 +329,16 @@ void Decoder::decode_into(std::string_view raw, const DecodeOptions& opts, Decod
   auto has_byte = [](std::string_view s, char c) {
     return !s.empty() && std::memchr(s.data(), c, s.size()) != nullptr;
   };
+  auto has_percent_escape = [](std::string_view s) {  // %XX with two hex digits
+    for (size_t i = s.find('%'); i != std::string_view::npos && i + 2 < s.size();
+         i = s.find('%', i + 1)) {
+      if (std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+        return true;
+      }
+    }
+    return false;
+  };
   auto has_high = [](std::string_view s) {
     for (unsigned char c : s)
       if (c >= 0x80) return true;
@@ -377,7 +388,12 @@ void Decoder::decode_into(std::string_view raw, const DecodeOptions& opts, Decod
       return false;
     };
     bool decoded_escape = false;
-    const bool plus = opts.plus_as_space && round == 0;
+    // '+' is a space in the first form-urlencoded layer. A value still percent-encoded after it
+    // was encoded twice, and the application's second decode (PHP urldecode(), Java URLDecoder)
+    // reads '+' as a space too: `%26%26+|+dir` is `&& | dir`. So a later round that decodes a
+    // percent escape also turns '+' into a space.
+    const bool plus = opts.plus_as_space &&
+                      (round == 0 || (has_byte(cur, '+') && has_percent_escape(cur)));
     if (opts.percent && (has_byte(cur, '%') || (plus && has_byte(cur, '+')))) {
       decoded_escape |= apply([&](std::string_view in, std::string* out) {
         return percent_decode_once(in, plus, out);

@@ -28,6 +28,11 @@ TEST(Decoder, TableOfEncodings) {
       {"a%20b", "a b", kHadPercent},
       {"a+b", "a b", 0},
       {"%2B", "+", kHadPercent},  // '+' from %2B stays a plus
+      {"1%2B1", "1+1", kHadPercent},  // ... when nothing more is encoded
+      // A value still percent-encoded after the first layer was encoded twice; the second
+      // decode (urldecode(), URLDecoder) reads '+' as a space as well.
+      {"%2526%2526%2B|%2Bdir", "&& | dir", kHadPercent | kDoubleEncoded},
+      {"%2B%25zz", "+%zz", kHadPercent},  // '%' without two hex digits: not an escape
       {"%252e%252e%252f", "../", kHadPercent | kDoubleEncoded},
       {"%25252e", ".", kHadPercent | kDoubleEncoded},  // triple encoding, within 3 rounds
       {"%u002e%u002e%u2215", "../", kHadPercentU | kUnicodeFolded},
