@@ -12,18 +12,41 @@
 #include "proxy/audit/auditor.h"
 
 namespace {
-std::atomic<bool> g_counting{false};
+// Only the calling thread counts: the Auditor's own threads (writer, sinks) start and allocate in
+// the background, and the claim is about the request path, i.e. the thread that builds events.
+thread_local bool g_counting = false;
 std::atomic<uint64_t> g_allocs{0};
 }  // namespace
 
-// Replaced for this whole test binary: forwards to malloc, counts while g_counting is set.
+// Replaced for this whole test binary: forwards to malloc, counts while g_counting is set on the
+// calling thread.
 void* operator new(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1);
+  if (g_counting) g_allocs.fetch_add(1);
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
+// Every form of new/delete that could pair with one another is replaced, so memory from any of
+// them (e.g. simdjson's nothrow new inside its shared library) goes back through free().
+// Otherwise AddressSanitizer reports an alloc-dealloc mismatch (its own new vs our delete).
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  if (g_counting) g_allocs.fetch_add(1);
+  return std::malloc(n == 0 ? 1 : n);
+}
+void* operator new[](size_t n) {
+  if (g_counting) g_allocs.fetch_add(1);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t n, const std::nothrow_t&) noexcept {
+  if (g_counting) g_allocs.fetch_add(1);
+  return std::malloc(n == 0 ? 1 : n);
+}
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace portcullis::audit {
 namespace {
