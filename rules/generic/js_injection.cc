@@ -38,6 +38,8 @@ struct Shape {
   bool logical = false;     // || && ?? or a comparison operator
   bool structure = false;   // ; ) } ] , outside literals
   bool ends_in_comment = false;
+  bool or_seen = false;       // a `||` so far
+  bool or_tautology = false;  // `|| <lit> == <same lit>` (or ===): `5 || 1 === 1`
   size_t tokens = 0;
   char fp[Finding::kMaxFingerprint + 1] = {};
   size_t fp_len = 0;
@@ -83,6 +85,9 @@ Shape analyse(std::string_view code, char quote) {
   uint64_t head_parens = 0;
   int paren_depth = 0;
   bool after_head_paren = false;
+  char lhs_buf[32];
+  size_t lhs_len = 0;
+  bool have_lhs = false;
   while (s.tokens < kMaxTokens && lexer.next(tok)) {
     ++s.tokens;
     if (s.fp_len < Finding::kMaxFingerprint) s.fp[s.fp_len++] = fp_char(tok);
@@ -168,7 +173,24 @@ Shape analyse(std::string_view code, char quote) {
       } else if (p == "||" || p == "&&" || p == "??" || p == "===" || p == "!==" || p == "==" ||
                  p == "!=") {
         s.logical = true;
+        if (p == "||") s.or_seen = true;
       }
+    }
+    // `<lit> == <lit>` with equal spellings after an `||`: the numeric-context tautology
+    // (`5 || 1 === 1`), JavaScript's `1 OR 1=1`.
+    const bool literal =
+        (tok.kind == TokKind::kNumber || tok.kind == TokKind::kString) && !tok.unterminated;
+    if (literal && s.or_seen && have_prev && (prev.is_punct("===") || prev.is_punct("==")) &&
+        have_lhs && lhs_len == tok.text.size() && std::string_view(lhs_buf, lhs_len) == tok.text) {
+      s.or_tautology = true;
+    }
+    // The literal before an equality operator, kept (bounded) for the check above.
+    if (literal && tok.text.size() <= sizeof(lhs_buf)) {
+      for (size_t i = 0; i < tok.text.size(); ++i) lhs_buf[i] = tok.text[i];
+      lhs_len = tok.text.size();
+      have_lhs = true;
+    } else if (!(tok.is_punct("===") || tok.is_punct("=="))) {
+      have_lhs = false;
     }
     prev_is_member_dot = tok.is_punct(".") || tok.is_punct("?.");
     if (!(is_ident || prev_is_member_dot || tok.is_punct("(") || tok.is_punct(")") ||
@@ -253,6 +275,9 @@ std::optional<Finding> detect_js_injection(std::string_view decoded) {
   Shape s = analyse_bare(decoded);
   if (s.valid && s.tail_ok && s.capability) {
     return make(Detector::kGeneric, "js-bare", "capability call in valid JS", s);
+  }
+  if (s.valid && s.tail_ok && s.or_tautology) {
+    return make(Detector::kGeneric, "js-bare", "boolean tautology in valid JS", s);
   }
   return std::nullopt;
 }

@@ -342,6 +342,8 @@ bool generic_may_fire(std::string_view s, uint64_t m) {
     return true;
   }
   if (starts_with_serialization_magic(s)) return true;
+  // The bare JS tautology (`5 || 1 === 1`) needs "||" and '='.
+  if ((m & kPipe) != 0 && (m & kEq) != 0) return true;
   if ((m & (kSlash | kBackslash)) == 0) return false;
   size_t i = 0;
   while (i < s.size() && static_cast<unsigned char>(s[i]) <= 0x20) ++i;

@@ -622,6 +622,12 @@ class Analyzer {
     }
     if (cmd >= n) return;
     Strength st = command_strength(words[cmd]);
+    if (st == Strength::kNone && in_subst && cmd > i) {
+      // `$(command x)`, `$(sudo x)`, `$(env x)`: a runner word inside a substitution runs
+      // whatever follows it, known binary or not.
+      flag("command substitution runs a command", words[i].view());
+      return;
+    }
     if (st == Strength::kNone) return;
     const Word* arg = cmd + 1 < n ? &words[cmd + 1] : nullptr;
     bool evidence = arg != nullptr && shell_like_arg(*arg);
