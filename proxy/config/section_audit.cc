@@ -196,7 +196,8 @@ void parse_audit_section(const Entry& e, Reader& r, Config& out) {
     if (key == "access_events") r.read(kv, "true or false", parse_bool, &a.access_events);
     if (key == "access_sample") r.read(kv, "a fraction", parse_fraction, &a.access_sample);
     if (key == "upstream_errors") r.read(kv, "true or false", parse_bool, &a.upstream_errors);
-    if (key == "excerpt_bytes") r.read_number(kv, false, 0, 256, &a.excerpt_bytes);  // event field: 256 B
+    if (key == "excerpt_bytes")
+      r.read_number(kv, false, 0, 256, &a.excerpt_bytes);  // event field: 256 B
     if (key == "sensitive_paths") read_strings(kv, r, &a.sensitive_paths);
     if (key == "redact_keys") read_strings(kv, r, &a.redact_keys);
     if (key == "priorities") {

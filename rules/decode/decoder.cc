@@ -392,8 +392,8 @@ void Decoder::decode_into(std::string_view raw, const DecodeOptions& opts, Decod
     // was encoded twice, and the application's second decode (PHP urldecode(), Java URLDecoder)
     // reads '+' as a space too: `%26%26+|+dir` is `&& | dir`. So a later round that decodes a
     // percent escape also turns '+' into a space.
-    const bool plus = opts.plus_as_space &&
-                      (round == 0 || (has_byte(cur, '+') && has_percent_escape(cur)));
+    const bool plus =
+        opts.plus_as_space && (round == 0 || (has_byte(cur, '+') && has_percent_escape(cur)));
     if (opts.percent && (has_byte(cur, '%') || (plus && has_byte(cur, '+')))) {
       decoded_escape |= apply([&](std::string_view in, std::string* out) {
         return percent_decode_once(in, plus, out);

@@ -27,7 +27,7 @@ TEST(Decoder, TableOfEncodings) {
       {"plain text", "plain text", 0},
       {"a%20b", "a b", kHadPercent},
       {"a+b", "a b", 0},
-      {"%2B", "+", kHadPercent},  // '+' from %2B stays a plus
+      {"%2B", "+", kHadPercent},      // '+' from %2B stays a plus
       {"1%2B1", "1+1", kHadPercent},  // ... when nothing more is encoded
       // A value still percent-encoded after the first layer was encoded twice; the second
       // decode (urldecode(), URLDecoder) reads '+' as a space as well.
