@@ -54,4 +54,16 @@ struct Finding {
   }
 };
 
+// The one way detectors build a Finding. `context` and `reason` must be string literals (static
+// storage); the fingerprint is copied inline.
+inline Finding make_finding(Detector d, std::string_view context, std::string_view reason,
+                            std::string_view fingerprint) {
+  Finding f;
+  f.detector = d;
+  f.context = context;
+  f.reason = reason;
+  f.set_fingerprint(fingerprint);
+  return f;
+}
+
 }  // namespace portcullis::rules

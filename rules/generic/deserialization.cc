@@ -9,15 +9,6 @@ bool is_class_char(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 
-std::optional<Finding> make(std::string_view reason, std::string_view fp) {
-  Finding f;
-  f.detector = Detector::kGeneric;
-  f.context = "deserialization";
-  f.reason = reason;
-  f.set_fingerprint(fp);
-  return f;
-}
-
 // Reads digits at s[i]; returns the value (capped) and advances i; false when there are none.
 bool read_number(std::string_view s, size_t& i, size_t& value) {
   size_t start = i;
@@ -55,12 +46,14 @@ std::optional<Finding> detect_deserialization(std::string_view in) {
   for (size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
     if ((c == 'O' || c == 'C') && php_object_at(in, i)) {
-      return make("PHP serialized object", "O:n:\"Class\"");
+      return make_finding(Detector::kGeneric, "deserialization", "PHP serialized object",
+                          "O:n:\"Class\"");
     }
     const bool value_start =
         i == 0 || in[i - 1] == '"' || in[i - 1] == '\'' || in[i - 1] == ':' || in[i - 1] == '>';
     if (value_start && starts_with_serialization_magic(in.substr(i))) {
-      return make("Java/.NET serialized object", "rO0AB");
+      return make_finding(Detector::kGeneric, "deserialization", "Java/.NET serialized object",
+                          "rO0AB");
     }
   }
   return std::nullopt;

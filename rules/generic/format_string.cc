@@ -68,15 +68,6 @@ bool parse_spec(std::string_view in, size_t i, Spec& out) {
   return true;
 }
 
-std::optional<Finding> make(std::string_view reason, std::string_view fp) {
-  Finding f;
-  f.detector = Detector::kGeneric;
-  f.context = "format";
-  f.reason = reason;
-  f.set_fingerprint(fp);
-  return f;
-}
-
 }  // namespace
 
 std::optional<Finding> detect_format_string(std::string_view in) {
@@ -91,12 +82,13 @@ std::optional<Finding> detect_format_string(std::string_view in) {
     const bool word_follows = s.end < in.size() && ((in[s.end] >= 'a' && in[s.end] <= 'z') ||
                                                     (in[s.end] >= 'A' && in[s.end] <= 'Z'));
     if (s.write && !(bare_n && word_follows)) {
-      return make("write conversion (%n)", "%n");
+      return make_finding(Detector::kGeneric, "format", "write conversion (%n)", "%n");
     }
-    if (s.huge) return make("huge field width", "%99999s");
+    if (s.huge) return make_finding(Detector::kGeneric, "format", "huge field width", "%99999s");
     chain = (chain > 0 && i <= last_end + 1) ? chain + 1 : 1;
     last_end = s.end;
-    if (chain >= 3) return make("chain of conversions", "%x%x%x");
+    if (chain >= 3)
+      return make_finding(Detector::kGeneric, "format", "chain of conversions", "%x%x%x");
     i = s.end - 1;
   }
   return std::nullopt;

@@ -105,22 +105,13 @@ bool value_matches(Shape s, std::string_view v) {
   return false;
 }
 
-std::optional<Finding> make(std::string_view reason, std::string_view fp) {
-  Finding f;
-  f.detector = Detector::kGeneric;
-  f.context = "header";
-  f.reason = reason;
-  f.set_fingerprint(fp);
-  return f;
-}
-
 // The line that starts at `line` (just after a CR or LF) forms a header or a status line.
 std::optional<Finding> check_line(std::string_view line) {
   // A status line starts a second response (RFC 9112 sec. 4): "HTTP/1.1 200".
   if (line.size() >= 12 && line.starts_with("HTTP/") && is_digit(line[5]) && line[6] == '.' &&
       is_digit(line[7]) && line[8] == ' ' && is_digit(line[9]) && is_digit(line[10]) &&
       is_digit(line[11])) {
-    return make("status line after line break", "CRLF HTTP/");
+    return make_finding(Detector::kGeneric, "header", "status line after line break", "CRLF HTTP/");
   }
   size_t colon = 0;
   while (colon < line.size() && colon < 40 && is_tchar(line[colon])) ++colon;
@@ -130,7 +121,8 @@ std::optional<Finding> check_line(std::string_view line) {
   for (const Field& f : kFields) {
     if (name.size() == f.name.size() && istarts_with(name, f.name) &&
         value_matches(f.shape, value)) {
-      return make("header field after line break", "CRLF field:");
+      return make_finding(Detector::kGeneric, "header", "header field after line break",
+                          "CRLF field:");
     }
   }
   return std::nullopt;

@@ -238,12 +238,7 @@ Shape analyse_bare(std::string_view code) {
 
 std::optional<Finding> make(Detector d, std::string_view context, std::string_view reason,
                             const Shape& s) {
-  Finding f;
-  f.detector = d;
-  f.context = context;
-  f.reason = reason;
-  f.set_fingerprint({s.fp, s.fp_len});
-  return f;
+  return make_finding(d, context, reason, {s.fp, s.fp_len});
 }
 
 std::string_view quote_context(char q) {

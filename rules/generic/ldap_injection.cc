@@ -44,12 +44,8 @@ std::optional<Finding> detect_ldap_injection(std::string_view in) {
     if (p + 2 < in.size() && (in[p + 1] == '|' || in[p + 1] == '&' || in[p + 1] == '!') &&
         in[p + 2] == '(' && starts_component(in.substr(p + 3)) &&
         (in[p + 3] != '|' && in[p + 3] != '&' && in[p + 3] != '!')) {
-      Finding f;
-      f.detector = Detector::kGeneric;
-      f.context = "ldap";
-      f.reason = "filter operator with an assertion";
-      f.set_fingerprint("(|(attr=");
-      return f;
+      return make_finding(Detector::kGeneric, "ldap", "filter operator with an assertion",
+                          "(|(attr=");
     }
   }
   for (size_t p = in.find(')'); p != std::string_view::npos; p = in.find(')', p + 1)) {
@@ -60,12 +56,8 @@ std::optional<Finding> detect_ldap_injection(std::string_view in) {
     while (i < in.size() && (in[i] == '(' || is_space(in[i]))) opens += in[i++] == '(';
     if (opens == 0) continue;
     if (starts_component(in.substr(i))) {
-      Finding f;
-      f.detector = Detector::kGeneric;
-      f.context = "ldap";
-      f.reason = "filter component after closing parenthesis";
-      f.set_fingerprint(")(attr=");
-      return f;
+      return make_finding(Detector::kGeneric, "ldap", "filter component after closing parenthesis",
+                          ")(attr=");
     }
   }
   return std::nullopt;

@@ -16,15 +16,6 @@ bool is_host_char(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 
-std::optional<Finding> make(std::string_view reason, std::string_view fp) {
-  Finding f;
-  f.detector = Detector::kGeneric;
-  f.context = "redirect";
-  f.reason = reason;
-  f.set_fingerprint(fp);
-  return f;
-}
-
 // Authority ends at the first '/', '\', '?' or '#' (WHATWG "authority state" for special URLs).
 std::string_view authority_of(std::string_view s) {
   size_t e = 0;
@@ -94,17 +85,20 @@ std::optional<Finding> check_authority(std::string_view authority, bool exact_se
   std::string_view host = host_of(authority, userinfo);
   const bool hostlike = is_domain(host) || is_ip_host(host);
   if (!exact_separator) {
-    return hostlike ? make("special scheme without its // separator", "http:x") : std::nullopt;
+    if (!hostlike) return std::nullopt;
+    return make_finding(Detector::kGeneric, "redirect", "special scheme without its // separator",
+                        "http:x");
   }
   // `https://trusted.example@evil.example`: the part before '@' is credentials, not the host.
   if (!userinfo.empty() && userinfo.find(':') == std::string_view::npos && is_domain(userinfo) &&
       hostlike) {
-    return make("userinfo spelling a host", "http://a.b@c");
+    return make_finding(Detector::kGeneric, "redirect", "userinfo spelling a host", "http://a.b@c");
   }
   auto ip = ssrf::parse_ipv4_whatwg(host);
   if ((ip.kind == ssrf::Ipv4Parse::Kind::kIpv4 || ip.kind == ssrf::Ipv4Parse::Kind::kOverflow) &&
       !is_canonical_ipv4(host)) {
-    return make("IPv4 host in a legacy spelling", "http://0x..");
+    return make_finding(Detector::kGeneric, "redirect", "IPv4 host in a legacy spelling",
+                        "http://0x..");
   }
   return std::nullopt;
 }
@@ -117,6 +111,24 @@ std::optional<Finding> detect_open_redirect(std::string_view in) {
   size_t n = 0;
   size_t i = 0;
   while (i < in.size() && static_cast<unsigned char>(in[i]) <= 0x20) ++i;
+  // Only two shapes can fire: a leading '/' or '\\', or a scheme of 1-8 letters and ':'. Most
+  // inputs fail on their first bytes, so look at that prefix (tab/CR/LF skipped, as below) before
+  // copying anything.
+  {
+    size_t k = i, letters = 0;
+    for (; k < in.size(); ++k) {
+      const char c = in[k];
+      if (c == '\t' || c == '\r' || c == '\n') continue;
+      if (letters == 0 && is_slash(c)) break;
+      if (is_alpha(c) && letters < 8) {
+        ++letters;
+        continue;
+      }
+      if (c == ':' && letters > 0) break;
+      return std::nullopt;
+    }
+    if (k == in.size()) return std::nullopt;
+  }
   for (; i < in.size() && n < kMaxUrl; ++i) {
     if (in[i] == '\t' || in[i] == '\r' || in[i] == '\n') continue;
     if (in[i] == ' ') break;  // a URL ends at a space; prose after it is not part of the target
@@ -133,7 +145,8 @@ std::optional<Finding> detect_open_redirect(std::string_view in) {
     std::string_view host = host_of(authority_of(s.substr(k)), userinfo);
     // `//host` with a domain or an IP: what `Location: //host` sends a browser to.
     if (is_domain(host) || is_ip_host(host)) {
-      return make("scheme-relative URL to a host", "//host");
+      return make_finding(Detector::kGeneric, "redirect", "scheme-relative URL to a host",
+                          "//host");
     }
     return std::nullopt;
   }

@@ -30,16 +30,6 @@ bool istarts_with(std::string_view s, std::string_view prefix) {
 
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-std::optional<Finding> make(Detector d, std::string_view context, std::string_view reason,
-                            std::string_view fp) {
-  Finding f;
-  f.detector = d;
-  f.context = context;
-  f.reason = reason;
-  f.set_fingerprint(fp);
-  return f;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Log4j lookups. Log4j 2 resolves `${prefix:key:-default}` recursively, so `${${lower:j}ndi:...}`
 // and `${${::-j}${::-n}${::-d}${::-i}:...}` both become `${jndi:...}`. We evaluate the nesting
@@ -126,8 +116,9 @@ std::optional<Finding> check_log4j(std::string_view in) {
     --st.budget;
     size_t used = resolve_lookup(in.substr(pos + 2), 1, st, out, out_len);
     if (istarts_with(std::string_view(out, out_len), "jndi:")) st.jndi = true;
-    if (st.jndi) return make(Detector::kGeneric, "log4j", "JNDI lookup (Log4Shell)", "${jndi:");
-    if (st.known_lookup) return make(Detector::kGeneric, "log4j", "Log4j lookup", "${x:");
+    if (st.jndi)
+      return make_finding(Detector::kGeneric, "log4j", "JNDI lookup (Log4Shell)", "${jndi:");
+    if (st.known_lookup) return make_finding(Detector::kGeneric, "log4j", "Log4j lookup", "${x:");
     pos += 2 + (used == 0 ? 0 : used - 1);
   }
   return std::nullopt;
@@ -312,12 +303,12 @@ std::optional<Finding> check_delimiters(std::string_view in, bool client_only, D
       std::string_view inner = rest.substr(0, closed ? end : std::min(rest.size(), kMaxInner));
       if (inner.size() > kMaxInner) inner = inner.substr(0, kMaxInner);
       if (d.open == "{%" && closed && is_statement_tag(inner)) {
-        return make(det, "template", "template statement tag", d.open);
+        return make_finding(det, "template", "template statement tag", d.open);
       }
       if (auto v = analyse_expression(inner, d.ognl)) {
         // An unterminated `[[`/`@(`/`{=` is too weak a signal on its own.
         if (!closed && (d.open == "[[" || d.open == "@(" || d.open == "{=")) break;
-        return make(det, v->context, v->reason, d.open);
+        return make_finding(det, v->context, v->reason, d.open);
       }
       break;  // longest opener at this position wins (`<%=` before `<%`)
     }
@@ -338,7 +329,7 @@ std::optional<Finding> check_ssi(std::string_view in) {
         "fsize", "flastmod", "if",   "elif",   "else",     "endif"};
     for (auto d : kDirectives) {
       if (iequals(w, d))
-        return make(Detector::kGeneric, "ssi", "server-side include directive", "<!--#");
+        return make_finding(Detector::kGeneric, "ssi", "server-side include directive", "<!--#");
     }
   }
   return std::nullopt;
@@ -351,24 +342,24 @@ std::optional<Finding> check_directives(std::string_view in) {
     std::string_view rest = in.substr(pos + 1);
     if (rest.starts_with('/')) rest.remove_prefix(1);
     if (istarts_with(rest, "esi:") && rest.size() > 4 && is_alpha(rest[4])) {
-      return make(Detector::kGeneric, "esi", "edge side include tag", "<esi:");
+      return make_finding(Detector::kGeneric, "esi", "edge side include tag", "<esi:");
     }
     if (rest.starts_with('#') &&
         (istarts_with(rest.substr(1), "assign ") || istarts_with(rest.substr(1), "import ") ||
          istarts_with(rest.substr(1), "include "))) {
-      return make(Detector::kGeneric, "template", "freemarker directive", "<#");
+      return make_finding(Detector::kGeneric, "template", "freemarker directive", "<#");
     }
     ++pos;
   }
   // Smarty (`{php}`, `{$smarty.version}`) and Perl interpolation of code (`@{[ system 'id' ]}`).
   for (std::string_view v : {"{php}", "{$smarty.", "@{["}) {
     if (in.find(v) != std::string_view::npos) {
-      return make(Detector::kGeneric, "template", "smarty/perl code interpolation", v);
+      return make_finding(Detector::kGeneric, "template", "smarty/perl code interpolation", v);
     }
   }
   for (std::string_view v : {"#set($", "#foreach($", "#if($", "?new("}) {
     if (in.find(v) != std::string_view::npos) {
-      return make(Detector::kGeneric, "template", "velocity/freemarker directive", v);
+      return make_finding(Detector::kGeneric, "template", "velocity/freemarker directive", v);
     }
   }
   return std::nullopt;
@@ -382,7 +373,7 @@ std::optional<Finding> check_php(std::string_view in) {
     const bool php_tag = istarts_with(rest, "php") && rest.size() > 4 &&
                          (rest[3] == ' ' || rest[3] == '\t' || rest[3] == '\n' || rest[3] == '\r');
     if (php_tag || (rest.starts_with('=') && rest.size() > 2)) {
-      return make(Detector::kGeneric, "php", "PHP open tag", "<?php");
+      return make_finding(Detector::kGeneric, "php", "PHP open tag", "<?php");
     }
     size_t i = 0;
     while (i < rest.size() &&
@@ -393,7 +384,7 @@ std::optional<Finding> check_php(std::string_view in) {
     size_t j = i;
     while (j < rest.size() && (is_alpha(rest[j]) || rest[j] == '_')) ++j;
     if (j > i && j < rest.size() && rest[j] == '(') {
-      return make(Detector::kGeneric, "php", "PHP short tag with call", "<? f(");
+      return make_finding(Detector::kGeneric, "php", "PHP short tag with call", "<? f(");
     }
   }
   return std::nullopt;

@@ -34,15 +34,6 @@ std::string_view read_name(std::string_view& s) {
   return n;
 }
 
-std::optional<Finding> make(std::string_view reason, std::string_view fp) {
-  Finding f;
-  f.detector = Detector::kGeneric;
-  f.context = "xml";
-  f.reason = reason;
-  f.set_fingerprint(fp);
-  return f;
-}
-
 // After `<!ENTITY`: EntityDecl ::= '<!ENTITY' S ['%' S] Name S EntityDef (sec. 4.2).
 std::optional<Finding> check_entity_decl(std::string_view s) {
   if (s.empty() || !is_space(s[0])) return std::nullopt;
@@ -56,12 +47,14 @@ std::optional<Finding> check_entity_decl(std::string_view s) {
   if (name.empty()) return std::nullopt;
   s = skip_space(s);
   if (istarts_with(s, "SYSTEM") || istarts_with(s, "PUBLIC")) {
-    return make(parameter ? "external parameter entity" : "external entity declaration",
-                "<!ENTITY SYSTEM");
+    return make_finding(Detector::kGeneric, "xml",
+                        parameter ? "external parameter entity" : "external entity declaration",
+                        "<!ENTITY SYSTEM");
   }
-  if (parameter) return make("parameter entity declaration", "<!ENTITY %");
+  if (parameter)
+    return make_finding(Detector::kGeneric, "xml", "parameter entity declaration", "<!ENTITY %");
   if (!s.empty() && (s[0] == '"' || s[0] == '\'')) {
-    return make("entity declaration in DTD subset", "<!ENTITY");
+    return make_finding(Detector::kGeneric, "xml", "entity declaration in DTD subset", "<!ENTITY");
   }
   return std::nullopt;
 }
@@ -73,16 +66,17 @@ std::optional<Finding> check_doctype(std::string_view s) {
   std::string_view root = read_name(s);
   if (root.empty()) return std::nullopt;
   s = skip_space(s);
-  if (istarts_with(s, "SYSTEM")) return make("external DTD (SYSTEM)", "<!DOCTYPE SYSTEM");
+  if (istarts_with(s, "SYSTEM"))
+    return make_finding(Detector::kGeneric, "xml", "external DTD (SYSTEM)", "<!DOCTYPE SYSTEM");
   // `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML..." ...>` is an ordinary HTML page header.
   if (istarts_with(s, "PUBLIC") && !istarts_with(root, "html")) {
-    return make("external DTD (PUBLIC)", "<!DOCTYPE PUBLIC");
+    return make_finding(Detector::kGeneric, "xml", "external DTD (PUBLIC)", "<!DOCTYPE PUBLIC");
   }
   if (!s.empty() && s[0] == '[') {
     std::string_view subset = skip_space(s.substr(1));
     if (istarts_with(subset, "<!ENTITY") || istarts_with(subset, "<!ELEMENT") ||
         istarts_with(subset, "<!ATTLIST") || (!subset.empty() && subset[0] == '%')) {
-      return make("internal DTD subset", "<!DOCTYPE [");
+      return make_finding(Detector::kGeneric, "xml", "internal DTD subset", "<!DOCTYPE [");
     }
   }
   return std::nullopt;
@@ -109,19 +103,19 @@ std::optional<Finding> detect_xml_injection(std::string_view in) {
       std::string_view local = colon == std::string_view::npos ? name : name.substr(colon + 1);
       if (istarts_with(local, "include") && local.size() == 7 && !prefix.empty() &&
           !istarts_with(prefix, "esi")) {
-        return make("XInclude element", "<xi:include");
+        return make_finding(Detector::kGeneric, "xml", "XInclude element", "<xi:include");
       }
       if (istarts_with(prefix, "xsl") &&
           (istarts_with(local, "stylesheet") || istarts_with(local, "transform") ||
            istarts_with(local, "value-of") || istarts_with(local, "copy-of") ||
            istarts_with(local, "template"))) {
-        return make("XSLT stylesheet", "<xsl:");
+        return make_finding(Detector::kGeneric, "xml", "XSLT stylesheet", "<xsl:");
       }
     }
   }
   // A namespace declaration of XInclude on any element.
   if (in.find("http://www.w3.org/2001/XInclude") != std::string_view::npos) {
-    return make("XInclude namespace", "XInclude");
+    return make_finding(Detector::kGeneric, "xml", "XInclude namespace", "XInclude");
   }
   return std::nullopt;
 }
