@@ -282,6 +282,7 @@ class NameSet {
 constexpr NameSet kStrongSet(kStrongCommands);
 constexpr NameSet kWeakSet(kWeakCommands);
 constexpr NameSet kWindowsSet(kWindowsCommands);
+constexpr NameSet kAdminSet(kAdminTools);
 
 // std::string_view::find_first_of calls memchr on the set once per byte of `s`: on the hot path
 // a plain loop over a small set is several times cheaper. Same result.
@@ -655,12 +656,15 @@ class Analyzer {
     if (sep != Sep::kNone) {
       bool ends_with_sep = term != Tok::kEnd && term != Tok::kClose;
       bool alone = arg == nullptr;
-      char lowered[kMaxWord];
-      size_t ln = 0;
-      for (char ch : name) lowered[ln++] = lower(ch);
-      const bool admin_tool = in_list(std::string_view(lowered, ln), kAdminTools);
+      // Admin tools are compared case-folded, and only when nothing cheaper decided.
+      auto admin_tool = [&] {
+        char lowered[kMaxWord];
+        size_t ln = 0;
+        for (char ch : name) lowered[ln++] = lower(ch);
+        return kAdminSet.contains(std::string_view(lowered, ln));
+      };
       if (evidence || sep == Sep::kStrong || quoted_arg || (st == Strength::kStrong && alone) ||
-          (alone && (ends_with_sep || glued)) || admin_tool) {
+          (alone && (ends_with_sep || glued)) || admin_tool()) {
         flag("command separator followed by a command",
              name.empty() ? std::string_view("$var") : name);
         return;
