@@ -13,7 +13,8 @@
 //                                                   2,000 for fortunes-prose) is sent as a query
 //                                                   parameter, a form field and a JSON string
 //                                                   field; a 403 counts as blocked
-// --dump DIR writes the misses and false positives of each file (library mode) for triage.
+// --dump DIR writes the misses and false positives of each file for triage (proxy mode: a miss is
+// an attack line not blocked in all three locations, with the locations that did block: q, f, j).
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -197,14 +198,17 @@ constexpr const char* kBrowserHeaders =
     "Accept-Language: en-US,en;q=0.5\r\n";
 
 std::vector<FileScore> score_proxy(const std::vector<CorpusFile>& files, const std::string& host,
-                                   uint16_t port) {
+                                   uint16_t port, const std::string& dump) {
   portcullis::bench::ProxyClient client(host, port);
   std::vector<FileScore> scores;
   for (const CorpusFile& f : files) {
     FileScore s;
     s.file = &f;
     size_t max = f.folder == "fortunes-prose" ? 2000 : 600;
+    std::ofstream out;
+    if (!dump.empty()) out.open(dump + "/" + f.folder + "." + f.name);
     for (const std::string* line : portcullis::corpus::sample(f, max)) {
+      char where[4] = "---";  // q, f, j: blocked as query / form / JSON field
       const std::string enc = pct_encode(*line);
       const std::string form = "q=" + enc;
       const std::string json = "{\"q\":\"" + json_escape(*line) + "\"}";
@@ -223,11 +227,16 @@ std::vector<FileScore> score_proxy(const std::vector<CorpusFile>& files, const s
         if (status == 403) {
           ++s.flagged;
           ++s.by_location[i];
+          where[i] = "qfj"[i];
         } else if (status < 0) {
           std::fprintf(stderr, "detect_score: no response from %s:%u\n", host.c_str(), port);
           std::exit(2);
         }
       }
+      const bool all = std::strcmp(where, "qfj") == 0, none = std::strcmp(where, "---") == 0;
+      if (out.is_open() && (f.attack ? !all : !none))
+        out << (f.attack ? "MISS\t" : "FP\t") << where << "\t"
+            << portcullis::rules::printable(*line, 300) << "\n";
     }
     scores.push_back(s);
     std::fprintf(stderr, "%s/%s: %.1f%%\n", f.folder.c_str(), f.name.c_str(), s.rate());
@@ -274,7 +283,8 @@ int main(int argc, char** argv) {
     if (host == "localhost") host = "127.0.0.1";
     std::printf("## Proxy mode (%s; query, form and JSON field per input; 403 = blocked)\n\n",
                 proxy.c_str());
-    scores = score_proxy(files, host, static_cast<uint16_t>(std::atoi(proxy.c_str() + colon + 1)));
+    scores =
+        score_proxy(files, host, static_cast<uint16_t>(std::atoi(proxy.c_str() + colon + 1)), dump);
   }
   print_tables(scores, !proxy.empty());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

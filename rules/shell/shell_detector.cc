@@ -1050,6 +1050,67 @@ class Analyzer {
 
 // Inside double quotes only $(...), `...`, ${...} and $VAR are live, up to the closing quote;
 // after a quote break the rest is parsed bare.
+// True when the shell would reject the line: `rest`, then the application's closing quote
+// (`app_quote`, 0 for none), ends inside a quote. sh and bash parse a whole line before running
+// any command of it, so "12 O'Connell St; apt 4" inside single quotes (`... St; apt 4'` leaves a
+// quote open) runs nothing: "unexpected EOF while looking for matching `''". False for texts
+// with an unquoted newline: the lines before it run on their own.
+bool line_is_syntax_error(std::string_view rest, char app_quote) {
+  char quote = 0;  // 0, '\'' or '"'
+  bool word_start = true;
+  auto feed = [&](size_t& i, std::string_view s) {
+    const char c = s[i];
+    if (quote == '\'') {
+      if (c == '\'') quote = 0;
+      return true;
+    }
+    if (quote == '"') {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        quote = 0;
+      return true;
+    }
+    if (c == '\\') {
+      ++i;
+      word_start = false;
+      return true;
+    }
+    if (c == '\n') return false;
+    if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '#' && word_start) {
+      i = s.size();  // a comment eats the rest of the line, the application's quote included
+      quote = 0;
+      return true;
+    }
+    word_start = is_blank(c) || is_operator(c);
+    return true;
+  };
+  for (size_t i = 0; i < rest.size(); ++i) {
+    if (!feed(i, rest)) return false;
+    if (i >= rest.size()) return false;  // comment to the end: the app's quote is eaten
+  }
+  if (app_quote != 0) {
+    const char q[1] = {app_quote};
+    size_t i = 0;
+    feed(i, std::string_view(q, 1));
+  }
+  return quote != 0;
+}
+
+// The single-quote context's break is an apostrophe inside a word ("O'Connell", "don't") and the
+// line would not parse with the application's closing quote: prose, not a break-out. Sloppy
+// payloads ("' || whoami", "'; id") break with a quote outside a word and still count: scanners
+// send them, and an application that builds the command without a closing quote runs them.
+bool prose_apostrophe_break(std::string_view s, size_t q) {
+  auto word_char = [](char c) {
+    return is_alpha(c) || is_digit(c) || static_cast<unsigned char>(c) >= 0x80;
+  };
+  if (q == 0 || q + 1 >= s.size() || !word_char(s[q - 1]) || !word_char(s[q + 1])) return false;
+  return line_is_syntax_error(s.substr(q + 1), '\'');
+}
+
 std::optional<Finding> double_quote_context(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
@@ -1280,7 +1341,8 @@ std::optional<Finding> detect_shell(std::string_view decoded) {
     Analyzer bare(decoded, "bare", 0);
     if (auto f = bare.run(true, false)) return f;
   }
-  if (size_t q = decoded.find('\''); q != std::string_view::npos) {
+  if (size_t q = decoded.find('\'');
+      q != std::string_view::npos && !prose_apostrophe_break(decoded, q)) {
     Analyzer after(decoded.substr(q + 1), "single-quote", 0);
     if (auto f = after.run(false, false)) return f;
   }

@@ -655,14 +655,14 @@ SqliVerdict Parser::parse() {
         case T::kStatement:
           // "FOO WAITFOR DELAY '0:0:5'": a statement no prose spells, whatever precedes it.
           if (word(t, "WAITFOR") && statement_is_strong(i, false)) {
-            return flag("stacked statement", i);
+            return flag(kSqliBatchStatement, i);
           }
           // MSSQL runs "... 'x' exec xp_cmdshell ..." as a batch, no ';' needed. Bare, a word
           // before the statement keyword is prose ("Please select pair #1").
           if (!quoted_ && !(is(prev, T::kNumber) || is(prev, T::kRParen) || is(prev, T::kString))) {
             return stop("statement keyword after a word", i);
           }
-          if (statement_is_strong(i, !quoted_)) return flag("stacked statement", i);
+          if (statement_is_strong(i, !quoted_)) return flag(kSqliBatchStatement, i);
           return stop("statement keyword after an operand", i);
         case T::kKeyword:
           switch (t->keyword) {

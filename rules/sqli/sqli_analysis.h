@@ -21,6 +21,10 @@ struct SqliVerdict {
   size_t decisive = 0;      // index (into the token list) of the token that decided
 };
 
+// A statement keyword after an operand with no ';' between: T-SQL runs "... 'x' exec ..." as one
+// batch. The batch is compiled whole, so the caller also checks that the rest of the input parses.
+inline constexpr std::string_view kSqliBatchStatement = "statement in a T-SQL batch (no ';')";
+
 // `list` must come from tokenize_sql() with the context's options.
 SqliVerdict analyze_sqli_tokens(const SqlTokenList& list, bool quoted);
 

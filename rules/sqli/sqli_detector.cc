@@ -38,13 +38,34 @@ size_t best_fit_apostrophe(std::string_view s, size_t i) {
   return 0;
 }
 
-std::optional<Finding> detect_sqli_bytes(std::string_view input);
+std::optional<Finding> detect_sqli_bytes(std::string_view input, bool complete);
+
+// A string the input opens and nothing closes (the application's quote is another char) makes a
+// T-SQL batch a syntax error, and SQL Server compiles the whole batch before running any of it:
+// "He said \"drop table tennis, let's play chess\"" inside double quotes leaves `'s play chess"`
+// open. Only for batch statements: with a ';' MySQL multi-statements run the statements before
+// the broken one, and sloppy payloads ("1 AND 1=1 AND 'a'='a") still probe. A truncated token
+// stream or input proves nothing.
+bool batch_is_syntax_error(const SqliVerdict& v, const SqlTokenList& list, bool complete) {
+  if (v.reason != kSqliBatchStatement) return false;
+  if (!complete || list.truncated || list.size == 0) return false;
+  const SqlToken& last = list.tokens[list.size - 1];
+  if (last.type != SqlTokenType::kString || !last.has(kSqlFlagUnterminated) ||
+      last.has(kSqlFlagContextOpen)) {
+    return false;
+  }
+  for (size_t i = 0; i + 1 < list.size; ++i) {
+    if (list.tokens[i].type == SqlTokenType::kSemicolon) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
 std::optional<Finding> detect_sqli(std::string_view input) {
-  if (input.size() > kSqliMaxExaminedBytes) input = input.substr(0, kSqliMaxExaminedBytes);
-  if (auto f = detect_sqli_bytes(input)) return f;
+  const bool complete = input.size() <= kSqliMaxExaminedBytes;
+  if (!complete) input = input.substr(0, kSqliMaxExaminedBytes);
+  if (auto f = detect_sqli_bytes(input, complete)) return f;
   // Only inputs holding a best-fit apostrophe get the second pass (bytes >= 0x80 are rare).
   bool lead = false;
   for (char c : input) lead |= static_cast<unsigned char>(c) >= 0xCA;
@@ -62,14 +83,14 @@ std::optional<Finding> detect_sqli(std::string_view input) {
     }
   }
   if (!any) return std::nullopt;
-  auto f = detect_sqli_bytes(std::string_view(buf, n));
+  auto f = detect_sqli_bytes(std::string_view(buf, n), complete);
   if (f) f->reason = "quote break-out through a best-fit apostrophe (U+2018/U+2019/U+2032)";
   return f;
 }
 
 namespace {
 
-std::optional<Finding> detect_sqli_bytes(std::string_view input) {
+std::optional<Finding> detect_sqli_bytes(std::string_view input, bool complete) {
   if (input.empty()) return std::nullopt;
   bool has_backslash = input.find('\\') != std::string_view::npos;
   // 192 tokens (~4.6 KiB): a local would be value-initialized (SqlToken's member defaults) on
@@ -81,7 +102,7 @@ std::optional<Finding> detect_sqli_bytes(std::string_view input) {
     if (!context_applies(c, input, has_backslash)) continue;
     tokenize_sql(input, {c.quote, c.backslash_escapes}, list);
     SqliVerdict v = analyze_sqli_tokens(list, c.quote != 0);
-    if (!v.flagged) continue;
+    if (!v.flagged || batch_is_syntax_error(v, list, complete)) continue;
     Finding f;
     f.detector = Detector::kSqli;
     f.context = c.name;
@@ -97,7 +118,8 @@ std::optional<Finding> detect_sqli_bytes(std::string_view input) {
 }  // namespace
 
 void explain_sqli(std::string_view input, std::string& out) {
-  if (input.size() > kSqliMaxExaminedBytes) {
+  const bool complete = input.size() <= kSqliMaxExaminedBytes;
+  if (!complete) {
     out += "(input truncated to first ";
     out += std::to_string(kSqliMaxExaminedBytes);
     out += " bytes)\n";
@@ -116,6 +138,10 @@ void explain_sqli(std::string_view input, std::string& out) {
     }
     tokenize_sql(input, {c.quote, c.backslash_escapes}, list);
     SqliVerdict v = analyze_sqli_tokens(list, c.quote != 0);
+    if (v.flagged && batch_is_syntax_error(v, list, complete)) {
+      v.flagged = false;
+      v.reason = "batch statement, but a literal the input opens is never closed: a syntax error";
+    }
     out += "\n  tokens:";
     for (size_t i = 0; i < list.size; ++i) {
       const SqlToken& t = list.tokens[i];

@@ -217,15 +217,17 @@ UrlVerdict classify_url(std::string_view value, std::string_view* body) {
   return UrlVerdict::kSafe;
 }
 
-bool is_dangerous_css(std::string_view css) {
-  // Normalise: decode references, drop comments, backslashes (CSS escapes like `e\xpression`),
-  // whitespace and controls; lower-case. Bounded buffer, sliding window for long values.
+namespace {
+
+// One normalisation of `css` (see is_dangerous_css); `strings`: `/*` inside a CSS string is text.
+bool dangerous_css_pass(std::string_view css, bool strings) {
   char buf[512];
   size_t n = 0;
   DecodedChars it(css, true);
   int c;
   int prev = 0;
   bool in_comment = false;
+  char in_string = 0;  // the quote of the CSS string being read, or 0
   auto contains = [&](std::string_view needle) {
     return std::string_view(buf, n).find(needle) != std::string_view::npos;
   };
@@ -235,8 +237,12 @@ bool is_dangerous_css(std::string_view css) {
            contains("@import") || contains("url(javascript") || contains("url(vbscript") ||
            contains("url('javascript") || contains("url(\"javascript");
   };
+  bool literal_next = false;  // after `\` + non-hex: the next character is taken literally
   while ((c = it.next()) >= 0) {
-    if (c == '\\') {
+    bool escaped = literal_next;  // c came from a CSS escape: never a quote delimiter
+    literal_next = false;
+    if (c == '\\' && !escaped) {
+      escaped = true;
       // CSS escape (CSS Syntax sec. 4.3.7): up to six hex digits and an optional space, else the
       // next character literally. `\28` is '(' and `e\xpression` is `expression`.
       int cp = 0, digits = 0, d;
@@ -247,7 +253,10 @@ bool is_dangerous_css(std::string_view css) {
         save = it;
       }
       it = save;
-      if (digits == 0) continue;  // `\x` -> `x` on the next round
+      if (digits == 0) {  // `\x` -> `x` on the next round
+        literal_next = true;
+        continue;
+      }
       c = cp < 0x80 ? cp : 0xFFFD;
       if (c >= 'A' && c <= 'Z') c = c - 'A' + 'a';
     }
@@ -256,7 +265,15 @@ bool is_dangerous_css(std::string_view css) {
       prev = c;
       continue;
     }
-    if (prev == '/' && c == '*') {
+    // Inside a CSS string `/*` is text, not a comment (CSS Syntax sec. 4.3.5): a decoy string
+    // such as `x("*//*")` must not hide the `expression(` that follows it.
+    if (strings && (c == '"' || c == '\'') && !escaped) {
+      if (in_string == 0) {
+        in_string = static_cast<char>(c);
+      } else if (in_string == c) {
+        in_string = 0;
+      }
+    } else if (in_string == 0 && prev == '/' && c == '*') {
       in_comment = true;
       if (n > 0) --n;  // drop the '/'
       prev = 0;
@@ -274,6 +291,17 @@ bool is_dangerous_css(std::string_view css) {
     buf[n++] = static_cast<char>(c);
   }
   return check();
+}
+
+}  // namespace
+
+bool is_dangerous_css(std::string_view css) {
+  // Normalise: decode references, drop comments, backslashes (CSS escapes like `e\xpression`),
+  // whitespace and controls; lower-case. Bounded buffer, sliding window for long values.
+  // Two readings: comments anywhere (what a lax parser does, and what an unbalanced quote must
+  // not switch off), and CSS strings respected, so a decoy `x("*//*")` cannot open a comment
+  // that swallows the `expression(` after it.
+  return dangerous_css_pass(css, false) || dangerous_css_pass(css, true);
 }
 
 }  // namespace portcullis::rules::html
