@@ -17,17 +17,32 @@ constexpr size_t kMaxTokens = 4096;
 
 // Names whose call or member access reaches a capability (Node and browser globals).
 bool is_capability(std::string_view n) {
-  static constexpr std::array<std::string_view, 30> kNames = {
+  static constexpr std::array<std::string_view, 32> kNames = {
       "require",    "process",     "eval",     "constructor", "child_process",  "mainmodule",
       "global",     "globalthis",  "fetch",    "alert",       "prompt",         "confirm",
       "settimeout", "setinterval", "execsync", "exec",        "spawn",          "spawnsync",
       "execfile",   "document",    "window",   "console",     "xmlhttprequest", "import",
-      "top",        "parent",      "frames",   "navigator",   "location",       "atob"};
+      "top",        "parent",      "frames",   "navigator",   "location",       "atob",
+      "self",       "opener"};
   if (n.empty()) return false;
   for (auto w : kNames) {
     if (w.size() == n.size() && w[0] == n[0] && n == w) return true;
   }
   return false;
+}
+
+// A capability name spelled inside a string literal (`"alert"`): ASCII letters only, compared
+// lower-cased like identifiers; escapes are not decoded (a name needing them is not matched).
+bool is_capability_spelling(std::string_view raw) {
+  char buf[16];
+  if (raw.empty() || raw.size() > sizeof(buf)) return false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
+    buf[i] = c;
+  }
+  return is_capability(std::string_view(buf, raw.size()));
 }
 
 struct Shape {
@@ -48,7 +63,7 @@ struct Shape {
 char fp_char(const Token& t) {
   switch (t.kind) {
     case TokKind::kIdent:
-      return js::is_prefix_keyword(t.name()) ? 'k' : 'i';
+      return js::is_prefix_keyword(t.text) ? 'k' : 'i';
     case TokKind::kNumber:
       return 'n';
     case TokKind::kString:
@@ -98,15 +113,14 @@ Shape analyse(std::string_view code, char quote) {
       return s;
     }
     const bool is_ident = tok.kind == TokKind::kIdent;
-    const bool prefix_kw = is_ident && js::is_prefix_keyword(tok.name());
-    const bool infix_kw = is_ident && js::is_infix_keyword(tok.name());
+    const bool prefix_kw = is_ident && js::is_prefix_keyword(tok.text);
+    const bool infix_kw = is_ident && js::is_infix_keyword(tok.text);
     const bool operand_start = (is_ident && !infix_kw) || tok.kind == TokKind::kNumber ||
                                tok.kind == TokKind::kString || tok.kind == TokKind::kTemplate;
     // Two operands in a row ("said hello", "5 apples") are a syntax error unless a line break
     // lets automatic semicolon insertion separate them (sec. 12.10).
     const bool tagged_template = tok.kind == TokKind::kTemplate && !tok.unterminated && have_prev &&
-                                 prev.kind == TokKind::kIdent &&
-                                 !js::is_prefix_keyword(prev.name());
+                                 prev.kind == TokKind::kIdent && !js::is_prefix_keyword(prev.text);
     if (operand_start && prev_is_operand && !tok.newline_before && !tagged_template) {
       s.valid = false;
       return s;
@@ -123,6 +137,13 @@ Shape analyse(std::string_view code, char quote) {
       if (chain_has_capability) s.capability = true;
       prev_is_operand = false;  // the tag and its template form one operand
     }
+    // `self["alert"](1)`, `x["document"]["cookie"]`: a computed member named by a string is the
+    // same member as `.alert`.
+    const bool string_member = tok.kind == TokKind::kString && !tok.unterminated && have_prev &&
+                               prev.is_punct("[") && tok.text.size() >= 2;
+    if (string_member && is_capability_spelling(tok.text.substr(1, tok.text.size() - 2))) {
+      chain_has_capability = true;
+    }
     if (is_ident) {
       if (prev_is_member_dot) {
         if (is_capability(tok.name())) chain_has_capability = true;
@@ -137,7 +158,7 @@ Shape analyse(std::string_view code, char quote) {
       if (p == "(" || p == "[" || p == "{") {
         const bool callee =
             have_prev && ((prev.kind == TokKind::kIdent &&
-                           (!js::is_prefix_keyword(prev.name()) || prev.name() == "import")) ||
+                           (!js::is_prefix_keyword(prev.text) || prev.text == "import")) ||
                           prev.is_punct(")") || prev.is_punct("]"));
         if (p == "(" && callee) {
           s.call = true;
@@ -146,8 +167,8 @@ Shape analyse(std::string_view code, char quote) {
         if (p == "[" && chain_has_capability) s.capability = true;
         if (p == "(") {
           const bool head = have_prev && prev.kind == TokKind::kIdent &&
-                            (prev.name() == "if" || prev.name() == "while" ||
-                             prev.name() == "for" || prev.name() == "with");
+                            (prev.text == "if" || prev.text == "while" || prev.text == "for" ||
+                             prev.text == "with");
           if (paren_depth >= 0 && paren_depth < 64) {
             head_parens = head ? (head_parens | (uint64_t{1} << paren_depth))
                                : (head_parens & ~(uint64_t{1} << paren_depth));
@@ -193,8 +214,8 @@ Shape analyse(std::string_view code, char quote) {
       have_lhs = false;
     }
     prev_is_member_dot = tok.is_punct(".") || tok.is_punct("?.");
-    if (!(is_ident || prev_is_member_dot || tok.is_punct("(") || tok.is_punct(")") ||
-          tok.is_punct("[") || tok.is_punct("]"))) {
+    if (!(is_ident || prev_is_member_dot || string_member || tok.is_punct("(") ||
+          tok.is_punct(")") || tok.is_punct("[") || tok.is_punct("]"))) {
       chain_has_capability = false;
     }
     prev_is_operand = (operand_start && !prefix_kw) || tok.is_punct(")") || tok.is_punct("]");
