@@ -890,6 +890,10 @@ class Analyzer {
           flag("function definition (shellshock)", "(){");
           return Tok::kEnd;
         }
+        if (named_fn_definition_invoked(pos_)) {
+          flag("function definition that is invoked (fork bomb)", "f(){");
+          return Tok::kEnd;
+        }
         // "f(x)" glued to a word is a function call in the host language, not a subshell.
         if (pos_ > 0 && !is_blank(s_[pos_ - 1]) && !is_operator(s_[pos_ - 1])) {
           ++pos_;
@@ -1038,6 +1042,32 @@ class Analyzer {
     ++k;
     while (k < s_.size() && is_blank(s_[k])) ++k;
     return k < s_.size() && s_[k] == '{';
+  }
+
+  static bool fn_name_char(char c) {
+    return is_ident(c) || c == ':' || c == '.' || c == '-' || c == '@' || c == '%';
+  }
+
+  // "name() { ... }" and then `name` run as a command, in the body or after it:
+  // ":(){ :|:& };:", "bomb(){ bomb|bomb& };bomb". A JavaScript method ("render() { return
+  // render(); }") calls the name with parentheses, which a shell command never has.
+  bool named_fn_definition_invoked(size_t at) const {
+    size_t start = at;
+    while (start > 0 && fn_name_char(s_[start - 1])) --start;
+    if (start == at || !fn_definition(at)) return false;
+    if (start > 0 && !is_blank(s_[start - 1]) && !is_operator(s_[start - 1])) return false;
+    const std::string_view name = s_.substr(start, at - start);
+    for (size_t k = s_.find('{', at); k != std::string_view::npos && k < s_.size();) {
+      k = s_.find(name, k + 1);
+      if (k == std::string_view::npos) break;
+      size_t b = k;
+      while (b > 0 && is_blank(s_[b - 1])) --b;
+      const bool command_position = b > 0 && (is_operator(s_[b - 1]) || s_[b - 1] == '{');
+      const size_t e = k + name.size();
+      const bool ends = e >= s_.size() || is_blank(s_[e]) || (is_operator(s_[e]) && s_[e] != '(');
+      if (command_position && ends && !fn_name_char(s_[k - 1])) return true;
+    }
+    return false;
   }
 
   std::string_view s_;
