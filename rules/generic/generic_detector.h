@@ -5,6 +5,7 @@
 //                                                                         "ssi" "esi"
 //   detect_js_injection       JS code injection (Zen style)               "js-*"
 //   detect_header_injection   CRLF response splitting                     "header"
+//   detect_mail_injection     SMTP/IMAP/POP3 commands after a line break  "mail"
 //   detect_ldap_injection     LDAP search-filter break-out                "ldap"
 //   detect_format_string      printf format-string injection              "format"
 //   detect_deserialization    PHP/Java/.NET serialized objects            "deserialization"
