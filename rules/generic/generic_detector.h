@@ -3,7 +3,8 @@
 //   detect_xml_injection      XXE, DTD subsets, XInclude, XSLT           context "xml"
 //   detect_template_injection SSTI, EL/OGNL, Log4Shell, SSI, ESI          "template" "el" "log4j"
 //                                                                         "ssi" "esi"
-//   detect_js_injection       JS code injection (Zen style)               "js-*"
+//   detect_js_injection       JS code injection (Zen style), server-side  "js-*" "code-bare"
+//                             code-execution calls (PHP/Python/Java)
 //   detect_header_injection   CRLF response splitting                     "header"
 //   detect_mail_injection     SMTP/IMAP/POP3 commands after a line break  "mail"
 //   detect_ldap_injection     LDAP search-filter break-out                "ldap"

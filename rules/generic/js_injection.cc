@@ -31,6 +31,41 @@ bool is_capability(std::string_view n) {
   return false;
 }
 
+// Server-side functions that run commands, evaluate code, include or write files (PHP, Python,
+// Java), for inputs an application hands to eval() / include / a template. Matched on the exact
+// spelling: these languages' names are lower-case, and `System.out.println(x)` is Java prose.
+bool is_server_capability(std::string_view raw) {
+  // ("include" is left out: "include(optional)" is a note.)
+  static constexpr std::array<std::string_view, 23> kNames = {"system",
+                                                              "passthru",
+                                                              "shell_exec",
+                                                              "popen",
+                                                              "proc_open",
+                                                              "pcntl_exec",
+                                                              "assert",
+                                                              "create_function",
+                                                              "call_user_func",
+                                                              "phpinfo",
+                                                              "file_put_contents",
+                                                              "file_get_contents",
+                                                              "scandir",
+                                                              "include_once",
+                                                              "require_once",
+                                                              "highlight_file",
+                                                              "show_source",
+                                                              "__import__",
+                                                              "subprocess",
+                                                              "call_user_func_array",
+                                                              "getRuntime",
+                                                              "ProcessBuilder",
+                                                              "pickle"};
+  if (raw.empty()) return false;
+  for (auto w : kNames) {
+    if (w.size() == raw.size() && w[0] == raw[0] && raw == w) return true;
+  }
+  return false;
+}
+
 // A capability name spelled inside a string literal (`"alert"`): ASCII letters only, compared
 // lower-cased like identifiers; escapes are not decoded (a name needing them is not matched).
 bool is_capability_spelling(std::string_view raw) {
@@ -47,11 +82,12 @@ bool is_capability_spelling(std::string_view raw) {
 
 struct Shape {
   bool valid = true;
-  bool tail_ok = true;      // the sink's trailing code is neutralised or re-balanced
-  bool call = false;        // callee( ... ) in code position
-  bool capability = false;  // a capability name is called or dereferenced
-  bool logical = false;     // || && ?? or a comparison operator
-  bool structure = false;   // ; ) } ] , outside literals
+  bool tail_ok = true;       // the sink's trailing code is neutralised or re-balanced
+  bool call = false;         // callee( ... ) in code position
+  bool capability = false;   // a capability name is called or dereferenced
+  bool server_call = false;  // a server-side code-execution function is called
+  bool logical = false;      // || && ?? or a comparison operator
+  bool structure = false;    // ; ) } ] , outside literals
   bool ends_in_comment = false;
   bool or_seen = false;       // a `||` so far
   bool or_tautology = false;  // `|| <lit> == <same lit>` (or ===): `5 || 1 === 1`
@@ -94,6 +130,8 @@ Shape analyse(std::string_view code, char quote) {
   bool prev_is_operand = quote != 0;
   bool prev_is_member_dot = false;    // previous token was `.` or `?.`
   bool chain_has_capability = false;  // current member chain mentions a capability
+  bool chain_has_server = false;      // ... a server-side capability (is_server_capability)
+  bool dynamic_callee = false;        // the last token is a PHP variable ($f, $$f)
   int depth = 0;
   // For each open '(' (bounded): whether it is a statement head `if (` / `while (` / `for (`,
   // after which an operand may follow the ')'.
@@ -146,6 +184,13 @@ Shape analyse(std::string_view code, char quote) {
     }
     if (is_ident) {
       if (prev_is_member_dot) {
+        if (is_server_capability(tok.text)) chain_has_server = true;
+      } else {
+        chain_has_server = is_server_capability(tok.text);
+      }
+    }
+    if (is_ident) {
+      if (prev_is_member_dot) {
         if (is_capability(tok.name())) chain_has_capability = true;
       } else {
         chain_has_capability = is_capability(tok.name());
@@ -163,6 +208,10 @@ Shape analyse(std::string_view code, char quote) {
         if (p == "(" && callee) {
           s.call = true;
           if (chain_has_capability) s.capability = true;
+          // PHP calls the function a variable names: `$f(1)`, `$$b(2)`, the web-shell idiom.
+          if (chain_has_server || (dynamic_callee && prev.kind == TokKind::kIdent)) {
+            s.server_call = true;
+          }
         }
         if (p == "[" && chain_has_capability) s.capability = true;
         if (p == "(") {
@@ -217,6 +266,15 @@ Shape analyse(std::string_view code, char quote) {
     if (!(is_ident || prev_is_member_dot || string_member || tok.is_punct("(") ||
           tok.is_punct(")") || tok.is_punct("[") || tok.is_punct("]"))) {
       chain_has_capability = false;
+      chain_has_server = false;
+    }
+    // `$` alone is jQuery's function; `$f` and `$$f` are PHP variables, whose names never start
+    // with a digit ("$25 (USD)" is a price).
+    if (is_ident && !prev_is_member_dot && tok.text.size() >= 2 && tok.text[0] == '$') {
+      const size_t k = tok.text.find_first_not_of('$');
+      dynamic_callee = k != std::string_view::npos && !(tok.text[k] >= '0' && tok.text[k] <= '9');
+    } else {
+      dynamic_callee = false;
     }
     prev_is_operand = (operand_start && !prefix_kw) || tok.is_punct(")") || tok.is_punct("]");
     // `if (x) y` is fine: the ')' of a statement head may be followed by a statement.
@@ -291,6 +349,9 @@ std::optional<Finding> detect_js_injection(std::string_view decoded) {
   Shape s = analyse_bare(decoded);
   if (s.valid && s.tail_ok && s.capability) {
     return make(Detector::kGeneric, "js-bare", "capability call in valid JS", s);
+  }
+  if (s.valid && s.tail_ok && s.server_call) {
+    return make(Detector::kGeneric, "code-bare", "code-execution call in valid code", s);
   }
   if (s.valid && s.tail_ok && s.or_tautology) {
     return make(Detector::kGeneric, "js-bare", "boolean tautology in valid JS", s);

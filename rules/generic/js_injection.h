@@ -10,6 +10,11 @@
 //  * Bare: the whole input must be valid JS and call or reach into a capability (require,
 //    process, eval, Function, constructor, fetch, alert, child_process, ...). Plain arithmetic
 //    such as `1 + 1` or `-3.14` never fires.
+//  * Bare, server side (context "code-bare"): the same valid-code test, calling a function that
+//    runs commands, evaluates code or reads/writes files in PHP, Python or Java (system,
+//    passthru, phpinfo, __import__, subprocess, getRuntime, ...; exact lower-case spelling, so
+//    `System.out.println(x)` is not one) or a PHP variable function (`$f(1)`, `$$b(2)`: the
+//    web-shell idiom; `$(...)` is jQuery and `$25 (USD)` a price).
 #pragma once
 
 #include <optional>
