@@ -201,7 +201,15 @@ inline constexpr std::string_view kEnvWorkers = "PORTCULLIS_WORKERS";
 inline constexpr std::string_view kEnvAdminListen = "PORTCULLIS_ADMIN_LISTEN";
 
 // The effective configuration as YAML that loads back to an equal Config (for --print-config and
-// the admin endpoint); `source` is not emitted.
+// the admin endpoint); `source` is not emitted. Every field of every section is printed, except
+// secrets: load_config_string(to_yaml(c)) == redact_secrets(c), which is c itself unless a URL
+// carries a credential. (Shared secrets and REDIS_PASSWORD never enter Config at all.)
 std::string to_yaml(const Config& config);
+
+// `config` with the credentials a URL may carry replaced by "[REDACTED]" (the audit excerpt mask):
+// the password in rate_limit.redis.url ("redis://[user:]PASSWORD@host"), the whole path of a slack
+// sink's url (an incoming-webhook URL is the token) and the query of an http sink's url. Use
+// REDIS_PASSWORD / url_env / auth_env to keep them out of the file and out of the printout.
+Config redact_secrets(Config config);
 
 }  // namespace portcullis::config

@@ -1,6 +1,6 @@
 // libFuzzer target: any byte string given to the loader must produce a Config or an Error, never a
 // crash, an escaped yaml-cpp exception or a hang; and an accepted Config must round-trip through
-// to_yaml() to an equal Config.
+// to_yaml() to an equal Config (with URL credentials masked, as to_yaml() prints them).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -18,6 +18,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   Result<Config> back = load_config_string(to_yaml(*r), "fuzz.yaml", no_env());
-  if (!back.ok() || !(*back == *r)) std::abort();
+  if (!back.ok() || !(*back == redact_secrets(*r))) std::abort();
   return 0;
 }
