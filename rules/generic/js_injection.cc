@@ -32,11 +32,12 @@ bool is_capability(std::string_view n) {
 }
 
 // Server-side functions that run commands, evaluate code, include or write files (PHP, Python,
-// Java), for inputs an application hands to eval() / include / a template. Matched on the exact
-// spelling: these languages' names are lower-case, and `System.out.println(x)` is Java prose.
+// Java; Ruby's Kernel and Open3 modules), for inputs an application hands to eval() / include / a
+// template. Matched on the exact spelling: these languages' names are lower-case, and
+// `System.out.println(x)` is Java prose.
 bool is_server_capability(std::string_view raw) {
   // ("include" is left out: "include(optional)" is a note.)
-  static constexpr std::array<std::string_view, 23> kNames = {"system",
+  static constexpr std::array<std::string_view, 25> kNames = {"system",
                                                               "passthru",
                                                               "shell_exec",
                                                               "popen",
@@ -58,7 +59,9 @@ bool is_server_capability(std::string_view raw) {
                                                               "call_user_func_array",
                                                               "getRuntime",
                                                               "ProcessBuilder",
-                                                              "pickle"};
+                                                              "pickle",
+                                                              "Kernel",
+                                                              "Open3"};
   if (raw.empty()) return false;
   for (auto w : kNames) {
     if (w.size() == raw.size() && w[0] == raw[0] && raw == w) return true;
