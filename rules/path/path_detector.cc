@@ -307,8 +307,18 @@ std::optional<Finding> check_token(std::string_view tok, bool first_token) {
   // Every wrapper and "://" holds a ':'.
   const bool has_colon = tok.find(':') != std::string_view::npos;
   if (has_colon) {
-    for (auto s : kSchemes)
-      if (istarts_with(tok, s)) return make("local file or stream wrapper URL", s);
+    for (auto s : kSchemes) {
+      if (!istarts_with(tok, s)) continue;
+      // "file:" needs a path (RFC 8089: file:/p, file:///p, file://host/p, file:c:/p); the word
+      // "file:" ending a phrase ("the control file: Closes") is prose.
+      if (s == "file:") {
+        const std::string_view rest = tok.substr(s.size());
+        const bool drive =
+            rest.size() >= 2 && is_alpha(rest[0]) && (rest[1] == ':' || rest[1] == '|');
+        if (rest.empty() || !(rest[0] == '/' || rest[0] == '\\' || drive)) continue;
+      }
+      return make("local file or stream wrapper URL", s);
+    }
   }
 
   std::string_view path = tok;

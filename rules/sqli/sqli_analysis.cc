@@ -279,9 +279,11 @@ bool Parser::statement_is_strong(size_t j, bool strict) const {
     return (is(a, T::kStatement) && statement_is_strong(j + 1, strict)) ||
            (a != nullptr && a->keyword == K::kEvilFunc);
   }
-  if (word(s, "USE")) return is(a, T::kBareword) && (ends(j + 2) || is(b, T::kStatement));
-  if (word(s, "GOTO")) {
-    return is(a, T::kBareword) && (ends(j + 2) || is(b, T::kStatement));
+  // "use master; exec ...", "goto l select ...": the statement that follows must be one too
+  // ("Use packaged copy of highlight.js" is prose: COPY needs FROM or TO).
+  if (word(s, "USE") || word(s, "GOTO")) {
+    return is(a, T::kBareword) &&
+           (ends(j + 2) || (is(b, T::kStatement) && statement_is_strong(j + 2, strict)));
   }
   if (word(s, "IF") || word(s, "WHILE")) {
     // MSSQL "IF (cond) WAITFOR DELAY ...": an IF alone is too common in prose and code.
