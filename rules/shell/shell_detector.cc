@@ -509,6 +509,14 @@ class Analyzer {
       // Every other token ends the simple command.
       evaluate(words, nwords, sep, first, subst_cmd, t, glued);
       if (found_) break;
+      if (line_error_) {
+        // The shell rejects the whole line ("syntax error near unexpected token `('"), so
+        // nothing after the error on it runs: "Introduce $(CROSS) (set to ...)" is prose.
+        line_error_ = false;
+        size_t nl = s_.find('\n', pos_);
+        pos_ = nl == std::string_view::npos ? s_.size() : nl;
+        t = pos_ >= s_.size() ? Tok::kEnd : Tok::kNewline;
+      }
       nwords = 0;
       redirect = 0;
       first = false;
@@ -600,7 +608,10 @@ class Analyzer {
     // "(eval (list ...": a '(' right after a command's words is a POSIX shell syntax error
     // (only a function definition "name()" may do that), so nothing there runs. Lisp and
     // other parenthesized prose end up here.
-    if (term == Tok::kOpen && n > 0) return;
+    if (term == Tok::kOpen && n > 0) {
+      line_error_ = true;
+      return;
+    }
     size_t i = 0;
     // Leading assignments (NAME=value) do not name the command.
     while (i < n) {
@@ -1075,6 +1086,7 @@ class Analyzer {
   int depth_;
   size_t pos_ = 0;
   bool found_ = false;
+  bool line_error_ = false;  // evaluate() saw '(' after a command's words: a syntax error
   std::optional<Finding> result_;
 };
 
