@@ -17,13 +17,12 @@ constexpr size_t kMaxTokens = 4096;
 
 // Names whose call or member access reaches a capability (Node and browser globals).
 bool is_capability(std::string_view n) {
-  static constexpr std::array<std::string_view, 32> kNames = {
+  static constexpr std::array<std::string_view, 30> kNames = {
       "require",    "process",     "eval",     "constructor", "child_process",  "mainmodule",
       "global",     "globalthis",  "fetch",    "alert",       "prompt",         "confirm",
       "settimeout", "setinterval", "execsync", "exec",        "spawn",          "spawnsync",
       "execfile",   "document",    "window",   "console",     "xmlhttprequest", "import",
-      "top",        "parent",      "frames",   "navigator",   "location",       "atob",
-      "self",       "opener"};
+      "top",        "parent",      "frames",   "navigator",   "location",       "atob"};
   if (n.empty()) return false;
   for (auto w : kNames) {
     if (w.size() == n.size() && w[0] == n[0] && n == w) return true;

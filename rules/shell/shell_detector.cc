@@ -463,6 +463,10 @@ class Analyzer {
   Analyzer(std::string_view text, std::string_view ctx, int depth)
       : s_(text), ctx_(ctx), depth_(depth) {}
 
+  // The text is the body of `...` inside prose (English-word commands alone there are Markdown
+  // code spans).
+  void set_backticks() { backticks_ = true; }
+
   // Parses the whole text as shell. |whole_command|: the input may itself be the command
   // (bare context only). |in_subst|: the text is the body of $(...) or backticks.
   std::optional<Finding> run(bool whole_command, bool in_subst) {
@@ -652,6 +656,11 @@ class Analyzer {
     bool quoted_arg = arg != nullptr && arg->fully_quoted;
     std::string_view name = words[cmd].view();
     if (in_subst) {
+      // Markdown and reST mark code with backticks ("use the `write` call", "a `set` of"): in
+      // prose, an English-word command alone in backticks is a code span; with an argument only
+      // a command line has (`cat /etc/passwd`, `ls -la`), a distinctive name (`id`), or as the
+      // whole input (`echo`), it runs.
+      if (backticks_ && st == Strength::kWeak && !evidence && !quoted_arg && n == cmd + 1) return;
       flag("command substitution runs a command", name);
       return;
     }
@@ -716,9 +725,19 @@ class Analyzer {
   }
 
   // Runs a nested analysis on a substitution body.
-  void nested(std::string_view body) {
+  // [from, to] spans all of the text but blanks.
+  bool whole_text(size_t from, size_t to) const {
+    size_t a = 0, b = s_.size();
+    while (a < b && is_blank(s_[a])) ++a;
+    while (b > a && is_blank(s_[b - 1])) --b;
+    return from == a && to + 1 == b;
+  }
+
+  // `code_span`: the body of backticks embedded in prose (see evaluate()).
+  void nested(std::string_view body, bool code_span = false) {
     if (depth_ >= kMaxDepth || found_) return;
     Analyzer inner(body, ctx_, depth_ + 1);
+    if (code_span) inner.set_backticks();
     if (auto f = inner.run(false, true)) {
       result_ = f;
       found_ = true;
@@ -1028,7 +1047,7 @@ class Analyzer {
       return;
     }
     w->has_subst = true;
-    nested(s_.substr(pos_ + 1, end - pos_ - 1));
+    nested(s_.substr(pos_ + 1, end - pos_ - 1), depth_ == 0 && !whole_text(pos_, end));
     pos_ = end + 1;
   }
 
@@ -1086,6 +1105,7 @@ class Analyzer {
   int depth_;
   size_t pos_ = 0;
   bool found_ = false;
+  bool backticks_ = false;   // the text is a `...` body inside prose (see evaluate())
   bool line_error_ = false;  // evaluate() saw '(' after a command's words: a syntax error
   std::optional<Finding> result_;
 };
@@ -1171,6 +1191,9 @@ std::optional<Finding> double_quote_context(std::string_view s) {
         end = s.find('`', i + 1);
         if (end == std::string_view::npos) continue;
         Analyzer body(s.substr(i + 1, end - i - 1), "double-quote", 1);
+        if (s.find_first_not_of(" \t") != i || s.find_last_not_of(" \t") != end) {
+          body.set_backticks();
+        }
         if (auto f = body.run(false, true)) return f;
         i = end;
         continue;
