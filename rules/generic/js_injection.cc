@@ -17,17 +17,40 @@ constexpr size_t kMaxTokens = 4096;
 
 // Names whose call or member access reaches a capability (Node and browser globals).
 bool is_capability(std::string_view n) {
-  static constexpr std::array<std::string_view, 30> kNames = {
-      "require",    "process",     "eval",     "constructor", "child_process",  "mainmodule",
-      "global",     "globalthis",  "fetch",    "alert",       "prompt",         "confirm",
-      "settimeout", "setinterval", "execsync", "exec",        "spawn",          "spawnsync",
-      "execfile",   "document",    "window",   "console",     "xmlhttprequest", "import",
-      "top",        "parent",      "frames",   "navigator",   "location",       "atob"};
+  static constexpr std::array<std::string_view, 24> kNames = {
+      "require",    "process",     "eval",           "constructor", "child_process", "mainmodule",
+      "global",     "globalthis",  "fetch",          "alert",       "prompt",        "confirm",
+      "settimeout", "setinterval", "execsync",       "exec",        "spawn",         "spawnsync",
+      "execfile",   "console",     "xmlhttprequest", "import",      "location",      "atob"};
   if (n.empty()) return false;
   for (auto w : kNames) {
     if (w.size() == n.size() && w[0] == n[0] && n == w) return true;
   }
   return false;
+}
+
+// Browser globals whose everyday calls (getElementById, createElement, scrollTo) are what every
+// page script does, so a code snippet pasted into a form is not an attack: a chain from them
+// counts only through a sensitive member (document.cookie, document.write, window.open, any
+// capability such as window.alert) or a computed member that is not a plain literal
+// (top[/al/.source+/ert/.source]).
+bool is_global_root(std::string_view n) {
+  static constexpr std::array<std::string_view, 7> kRoots = {
+      "document", "window", "top", "parent", "frames", "navigator", "content"};
+  for (auto w : kRoots) {
+    if (w.size() == n.size() && w[0] == n[0] && n == w) return true;
+  }
+  return false;
+}
+
+bool is_sensitive_member(std::string_view n) {
+  static constexpr std::array<std::string_view, 9> kMembers = {
+      "cookie",      "write",       "writeln",  "domain",    "open",
+      "execcommand", "documenturi", "referrer", "sendbeacon"};
+  for (auto w : kMembers) {
+    if (w.size() == n.size() && w[0] == n[0] && n == w) return true;
+  }
+  return is_capability(n);
 }
 
 // Server-side functions that run commands, evaluate code, include or write files (PHP, Python,
@@ -82,6 +105,17 @@ bool is_capability_spelling(std::string_view raw) {
   return is_capability(std::string_view(buf, raw.size()));
 }
 
+bool is_sensitive_spelling(std::string_view raw) {
+  char buf[16];
+  if (raw.empty() || raw.size() > sizeof(buf)) return false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    buf[i] = c;
+  }
+  return is_sensitive_member(std::string_view(buf, raw.size()));
+}
+
 struct Shape {
   bool valid = true;
   bool tail_ok = true;       // the sink's trailing code is neutralised or re-balanced
@@ -133,7 +167,9 @@ Shape analyse(std::string_view code, char quote) {
   bool prev_is_member_dot = false;    // previous token was `.` or `?.`
   bool chain_has_capability = false;  // current member chain mentions a capability
   bool chain_has_server = false;      // ... a server-side capability (is_server_capability)
-  bool dynamic_callee = false;        // the last token is a PHP variable ($f, $$f)
+  bool chain_root = false;            // the chain starts at a browser global (is_global_root)
+  int root_index = 0;           // 1: the last token is the '[' of such a chain; 2: then a literal
+  bool dynamic_callee = false;  // the last token is a PHP variable ($f, $$f)
   int depth = 0;
   // For each open '(' (bounded): whether it is a statement head `if (` / `while (` / `for (`,
   // after which an operand may follow the ')'.
@@ -151,6 +187,23 @@ Shape analyse(std::string_view code, char quote) {
     if (tok.kind == TokKind::kInvalid) {
       s.valid = false;
       return s;
+    }
+    if (root_index == 2) {
+      // `top[8680439..toString(30)]`: the literal must close the index.
+      root_index = 0;
+      if (!tok.is_punct("]")) s.capability = true;
+    } else if (root_index == 1) {
+      // `window[x]`, `top[/al/.source+/ert/.source]`, `top['al\x65rt']`: a computed member of a
+      // browser global is only ordinary with a plain literal index (`frames[0]`,
+      // `document["title"]`); escapes in it only hide the name.
+      root_index = 0;
+      const bool plain_string =
+          tok.kind == TokKind::kString && tok.text.find('\\') == std::string_view::npos;
+      if (plain_string || tok.kind == TokKind::kNumber) {
+        root_index = 2;
+      } else {
+        s.capability = true;
+      }
     }
     const bool is_ident = tok.kind == TokKind::kIdent;
     const bool prefix_kw = is_ident && js::is_prefix_keyword(tok.text);
@@ -181,8 +234,15 @@ Shape analyse(std::string_view code, char quote) {
     // same member as `.alert`.
     const bool string_member = tok.kind == TokKind::kString && !tok.unterminated && have_prev &&
                                prev.is_punct("[") && tok.text.size() >= 2;
-    if (string_member && is_capability_spelling(tok.text.substr(1, tok.text.size() - 2))) {
-      chain_has_capability = true;
+    if (string_member) {
+      const std::string_view name = tok.text.substr(1, tok.text.size() - 2);
+      if (is_capability_spelling(name)) chain_has_capability = true;
+      // `(document)["cookie"]`: a sensitive member of a browser global spelled as a string is
+      // already the obfuscated access.
+      if (chain_root && is_sensitive_spelling(name)) {
+        chain_has_capability = true;
+        s.capability = true;
+      }
     }
     if (is_ident) {
       if (prev_is_member_dot) {
@@ -193,9 +253,12 @@ Shape analyse(std::string_view code, char quote) {
     }
     if (is_ident) {
       if (prev_is_member_dot) {
-        if (is_capability(tok.name())) chain_has_capability = true;
+        if (is_capability(tok.name()) || (chain_root && is_sensitive_member(tok.name()))) {
+          chain_has_capability = true;
+        }
       } else {
         chain_has_capability = is_capability(tok.name());
+        chain_root = is_global_root(tok.name());
         // `Function` with a capital F is the constructor; `function` is the keyword.
         if (tok.text == "Function") chain_has_capability = true;
       }
@@ -216,6 +279,7 @@ Shape analyse(std::string_view code, char quote) {
           }
         }
         if (p == "[" && chain_has_capability) s.capability = true;
+        if (p == "[" && chain_root && !chain_has_capability) root_index = 1;
         if (p == "(") {
           const bool head = have_prev && prev.kind == TokKind::kIdent &&
                             (prev.text == "if" || prev.text == "while" || prev.text == "for" ||
@@ -269,6 +333,7 @@ Shape analyse(std::string_view code, char quote) {
           tok.is_punct(")") || tok.is_punct("[") || tok.is_punct("]"))) {
       chain_has_capability = false;
       chain_has_server = false;
+      chain_root = false;
     }
     // `$` alone is jQuery's function; `$f` and `$$f` are PHP variables, whose names never start
     // with a digit ("$25 (USD)" is a price).

@@ -9,7 +9,11 @@
 //    comment. Prose fails the adjacency check almost at once ("it's a dog" -> `s a`).
 //  * Bare: the whole input must be valid JS and call or reach into a capability (require,
 //    process, eval, Function, constructor, fetch, alert, child_process, ...). Plain arithmetic
-//    such as `1 + 1` or `-3.14` never fires.
+//    such as `1 + 1` or `-3.14` never fires. Browser globals (document, window, top, parent,
+//    frames, navigator) count only through a sensitive member (document.cookie, document.write,
+//    window.open, window.alert) or a computed member that is not a plain literal
+//    (top[/al/.source+/ert/.source], top['al\x65rt']): `document.getElementById('x')` is what
+//    every pasted snippet does.
 //  * Bare, server side (context "code-bare"): the same valid-code test, calling a function that
 //    runs commands, evaluates code or reads/writes files in PHP, Python or Java (system,
 //    passthru, phpinfo, __import__, subprocess, getRuntime, ...; exact lower-case spelling, so
