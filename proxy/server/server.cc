@@ -15,6 +15,7 @@
 #include "proxy/server/admin_server.h"
 #include "proxy/server/log.h"
 #include "proxy/server/worker.h"
+#include "proxy/stages/custom_rules/rule_counters.h"
 #include "proxy/stages/origin_lock/ranges_store.h"
 #include "proxy/stages/rate_limit/shared_state.h"
 
@@ -166,6 +167,8 @@ void Server::render_metrics(std::string& out) const {
   origin_lock::render_metrics(out);  // Cloudflare list age and refusals
   if (auditor_) auditor_->render_metrics(out);
   if (services_.rate_limit) services_.rate_limit->render_prometheus(out);
+  // Match-limit hits (ReDoS guard) and matches of custom rules, summed across reloads.
+  stages::process_custom_rule_counters().render(out);
 }
 
 Status Server::reload() {

@@ -29,10 +29,16 @@ bool stopped(const rules::ExtractResult& r) { return r.has(rules::kExtractStoppe
 }  // namespace
 
 CustomRulesStage::CustomRulesStage(const config::CustomRulesConfig& cfg,
-                                   std::shared_ptr<const rules::custom::RuleSet> set)
-    : cfg_(cfg), set_(std::move(set)) {
+                                   std::shared_ptr<const rules::custom::RuleSet> set,
+                                   CustomRuleCounters& counters)
+    : cfg_(cfg), set_(std::move(set)), counters_(counters) {
   limits_.max_inputs = cfg.max_inputs;
+  counters_.attach(*set_);
 }
+
+// The stage goes with the last Runtime that held it: no worker can bump set_'s counters after
+// this, so their final values are folded into the reload-proof totals.
+CustomRulesStage::~CustomRulesStage() { counters_.detach(*set_); }
 
 Result<std::unique_ptr<CustomRulesStage>> CustomRulesStage::create(
     const config::CustomRulesConfig& cfg) {
@@ -49,8 +55,9 @@ Result<std::unique_ptr<CustomRulesStage>> CustomRulesStage::create(
 }
 
 std::unique_ptr<CustomRulesStage> CustomRulesStage::create(
-    const config::CustomRulesConfig& cfg, std::shared_ptr<const rules::custom::RuleSet> set) {
-  return std::unique_ptr<CustomRulesStage>(new CustomRulesStage(cfg, std::move(set)));
+    const config::CustomRulesConfig& cfg, std::shared_ptr<const rules::custom::RuleSet> set,
+    CustomRuleCounters& counters) {
+  return std::unique_ptr<CustomRulesStage>(new CustomRulesStage(cfg, std::move(set), counters));
 }
 
 bool CustomRulesStage::body_expected(const RequestContext& ctx) const {

@@ -10,7 +10,9 @@
 // monitor rules ranked before the deciding one are recorded and never block. Every block/monitor
 // hit is a Finding (detector generic, context "custom_rule", reason = rule id, fingerprint =
 // action) with its location and an excerpt. Clients with ctx.bypass_inspection skip the stage.
-// A match that hits a PCRE2 limit is counted (rules().limit_hits()) and is not a match.
+// A match that hits a PCRE2 limit is counted (rules().limit_hits()) and is not a match. The
+// stage attaches its rule set to a CustomRuleCounters for the life of the stage, so /metrics
+// keeps counting across reloads (rule_counters.h).
 #pragma once
 
 #include <memory>
@@ -18,6 +20,7 @@
 
 #include "proxy/config/config.h"
 #include "proxy/pipeline/stage.h"
+#include "proxy/stages/custom_rules/rule_counters.h"
 #include "rules/base/result.h"
 #include "rules/custom/rule_set.h"
 #include "rules/inputs/extractor.h"
@@ -28,9 +31,13 @@ class CustomRulesStage : public pipeline::Stage {
  public:
   // Loads cfg.files and compiles them (errors name file:line and the rule id).
   static Result<std::unique_ptr<CustomRulesStage>> create(const config::CustomRulesConfig& cfg);
-  // With an already compiled set (tests, benchmarks).
+  // With an already compiled set (tests, benchmarks), counted in `counters`.
   static std::unique_ptr<CustomRulesStage> create(
-      const config::CustomRulesConfig& cfg, std::shared_ptr<const rules::custom::RuleSet> set);
+      const config::CustomRulesConfig& cfg, std::shared_ptr<const rules::custom::RuleSet> set,
+      CustomRuleCounters& counters = process_custom_rule_counters());
+  ~CustomRulesStage() override;
+  CustomRulesStage(const CustomRulesStage&) = delete;
+  CustomRulesStage& operator=(const CustomRulesStage&) = delete;
 
   std::string_view name() const override { return "custom_rules"; }
   pipeline::Verdict on_request_head(pipeline::RequestContext& ctx) const override;
@@ -42,7 +49,7 @@ class CustomRulesStage : public pipeline::Stage {
 
  private:
   CustomRulesStage(const config::CustomRulesConfig& cfg,
-                   std::shared_ptr<const rules::custom::RuleSet> set);
+                   std::shared_ptr<const rules::custom::RuleSet> set, CustomRuleCounters& counters);
   // True when a rule reads the body and this request has one the extractor understands: the
   // whole evaluation then waits for on_body_chunk.
   bool body_expected(const pipeline::RequestContext& ctx) const;
@@ -51,6 +58,7 @@ class CustomRulesStage : public pipeline::Stage {
 
   config::CustomRulesConfig cfg_;
   std::shared_ptr<const rules::custom::RuleSet> set_;
+  CustomRuleCounters& counters_;
   rules::ExtractLimits limits_;
 };
 
