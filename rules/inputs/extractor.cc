@@ -102,6 +102,8 @@ std::string_view input_source_name(InputSource s) {
       return "body.multipart";
     case InputSource::kBody:
       return "body";
+    case InputSource::kXml:
+      return "body.xml";
   }
   return "unknown";
 }
@@ -114,6 +116,9 @@ BodyType classify_body(std::string_view content_type) {
   } else if (iequals(media, "application/json") ||
              (media.size() > 5 && iequals(media.substr(media.size() - 5), "+json"))) {
     t.kind = BodyKind::kJson;
+  } else if (iequals(media, "application/xml") || iequals(media, "text/xml") ||
+             (media.size() > 4 && iequals(media.substr(media.size() - 4), "+xml"))) {
+    t.kind = BodyKind::kXml;
   } else if (iequals(media, "multipart/form-data")) {
     t.boundary = header_param(content_type, "boundary");
     // RFC 2046 5.1.1: 1..70 characters. Without one the body cannot be split.
@@ -125,6 +130,7 @@ BodyType classify_body(std::string_view content_type) {
 Extractor::Extractor() : parser_(std::make_unique<JsonParser>()) {
   loc_.reserve(256);
   path_.reserve(64);
+  xml_stack_.reserve(32);
 }
 Extractor::~Extractor() = default;
 
@@ -504,6 +510,8 @@ ExtractResult Extractor::body(const BodyType& type, std::string_view body, bool 
       return json(body, truncated, sink);
     case BodyKind::kMultipart:
       return multipart(body, type.boundary, sink);
+    case BodyKind::kXml:
+      return xml(body, truncated, sink);
     case BodyKind::kNone:
       break;
   }

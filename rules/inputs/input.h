@@ -20,7 +20,8 @@ enum class InputSource : uint8_t {
   kForm,
   kJson,
   kMultipart,
-  kBody
+  kBody,
+  kXml
 };
 
 std::string_view input_source_name(InputSource s);
@@ -39,10 +40,12 @@ struct Input {
   // '+' means space (query strings, urlencoded forms: WHATWG urlencoded parser).
   bool plus_as_space = false;
   // "query:id", "path", "path:2", "cookie:sid", "header:user-agent", "body.form:name",
-  // "body.json:user.name", "body.json:items[0]", "body.multipart:file#filename", "body".
+  // "body.json:user.name", "body.json:items[0]", "body.multipart:file#filename",
+  // "body.xml:/Envelope/Body/login/user", "body.xml:/a/b@id", "body.xml:doctype", "body".
   std::string_view location;
   // As received: still percent-encoded for query, form, path and cookies (the engine decodes);
-  // JSON strings are already unescaped.
+  // JSON strings are already unescaped; XML text and attribute values keep their entity
+  // references (&lt; &#60;), which the engine's HTML-entity decoding resolves.
   std::string_view raw;
   // For keys: the key path as the app walks it (bracket segments "a[b][$ne]" -> a, b, $ne; or
   // the JSON object keys from the root). Empty for values.

@@ -243,6 +243,10 @@ Verdict InspectionStage::on_body_chunk(RequestContext& ctx, std::string_view chu
   Verdict v = finish(ctx, sink);
   if (!v.is_continue()) return v;
   if (r.has(rules::kExtractTooDeep)) {
+    if (type.kind == rules::BodyKind::kXml) {
+      return limit_verdict(ctx, p, cfg_.on_max_depth, 403, "inspection_xml_too_deep",
+                           "XML elements nested deeper than inspection.max_depth");
+    }
     return limit_verdict(ctx, p, cfg_.on_max_depth, 403, "inspection_json_too_deep",
                          "JSON nested deeper than inspection.max_depth");
   }

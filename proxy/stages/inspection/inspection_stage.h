@@ -1,7 +1,9 @@
 // InspectionStage ("inspection"): Zen-style injection detection on every user-controlled input.
 //   on_request_head  query (keys and values, bracket notation), path, cookies, configured headers
-//   wants_body       inspection.max_body_bytes for urlencoded / JSON / multipart bodies, else 0
-//   on_body_chunk    the held body (or its prefix): form fields, JSON keys and strings, multipart
+//   wants_body       inspection.max_body_bytes for urlencoded / JSON / multipart / XML bodies,
+//                    else 0
+//   on_body_chunk    the held body (or its prefix): form fields, JSON keys and strings, multipart,
+//                    XML attribute values, character data and DOCTYPE
 // Every finding is recorded in ctx (detector, location, fingerprint, excerpt) whether it blocks
 // or not. A blocking finding returns Block(403, "<detector>"); in monitor mode the pipeline turns
 // that into a recorded, unenforced block. Per-route overrides (method + path glob) switch
