@@ -102,7 +102,59 @@ uint8_t InspectionEngine::inspect(const Input& input, const InspectOptions& opts
   }
 
   run_value_detectors(text, enabled, opts, out, input.source == InputSource::kHeader);
+  if (out.count == 0 && text.size() >= kMinBase64Text) inspect_base64(text, enabled, opts, out);
   return out.count;
+}
+
+namespace {
+
+int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;  // RFC 4648 sec. 4 and the URL-safe alphabet of sec. 5
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+}  // namespace
+
+bool base64_printable_text(std::string_view text, std::string& out) {
+  // Canonical shape only: the alphabet throughout, at most two '=' at the very end, a length
+  // that a padded (multiple of 4) or unpadded (not 1 mod 4) encoding can have.
+  if (text.size() < kMinBase64Text) return false;
+  size_t len = text.size();
+  size_t pad = 0;
+  while (pad < 2 && len > 0 && text[len - 1] == '=') {
+    --len;
+    ++pad;
+  }
+  if (len > kMaxBase64Text || (pad > 0 && (len + pad) % 4 != 0) || len % 4 == 1) return false;
+  out.clear();
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < len; ++i) {
+    const int v = base64_value(text[i]);
+    if (v < 0) return false;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      const auto b = static_cast<unsigned char>((acc >> bits) & 0xff);
+      // Printable text only: tokens, hashes and keys decode to binary and are left alone.
+      if (!((b >= 0x20 && b < 0x7f) || b == '\t' || b == '\n' || b == '\r')) return false;
+      out.push_back(static_cast<char>(b));
+    }
+  }
+  return true;
+}
+
+void InspectionEngine::inspect_base64(std::string_view text, DetectorSet set,
+                                      const InspectOptions& opts, InputFindings& out) {
+  if (!base64_printable_text(text, b64_)) return;
+  const uint8_t before = out.count;
+  run_value_detectors(b64_, set, opts, out);
+  for (uint8_t i = before; i < out.count; ++i) out.items[i].context = "base64";
 }
 
 void InspectionEngine::run_value_detectors(std::string_view text, DetectorSet set,

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "rules/decode/decoder.h"
@@ -40,6 +41,15 @@ struct InspectOptions {
   // Never changes a verdict; off only to prove that (tests) or to measure it.
   bool prefilter = true;
 };
+
+// Applications decode base64 parameters (state blobs, "data=" fields, encoded commands) and use
+// the result, so a payload wrapped once in base64 passes every text check. True when `text` is
+// entirely base64 (RFC 4648 sec. 4 or the URL-safe sec. 5 alphabet, kMinBase64Text to
+// kMaxBase64Text characters, a length an encoder produces, '=' only as final padding) and decodes
+// to printable ASCII text, which is written to `out` (reused, no allocation after warm-up).
+inline constexpr size_t kMinBase64Text = 16;
+inline constexpr size_t kMaxBase64Text = 4096;
+bool base64_printable_text(std::string_view text, std::string& out);
 
 class InspectionEngine {
  public:
@@ -123,7 +133,14 @@ class InspectionEngine {
   void run_value_detectors(std::string_view text, DetectorSet set, const InspectOptions& opts,
                            InputFindings& out, bool stable = false);
 
+  // A value that is entirely base64 and decodes to printable text is inspected again as that
+  // text (see base64_printable_text); findings get the context "base64". Only when the text
+  // itself is clean.
+  void inspect_base64(std::string_view text, DetectorSet set, const InspectOptions& opts,
+                      InputFindings& out);
+
   Decoder decoder_;
+  std::string b64_;  // decoded base64 text, reused (no allocation after warm-up)
   CleanSet clean_;
   StableCleanSet stable_clean_;
 };

@@ -84,6 +84,17 @@ TEST(InspectionEngine, DisabledDetectorsDoNotRun) {
   EXPECT_TRUE(fired(engine, in).empty());
 }
 
+TEST(InspectionEngine, Base64FindingsSayBase64) {
+  InspectionEngine e;
+  InputFindings f;
+  // base64("<script>alert(1)</script>")
+  ASSERT_GT(e.inspect_query_value("PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", InspectOptions{}, f), 0);
+  EXPECT_EQ(f.items[0].context, "base64");
+  // Clean text is not decoded again: the plain finding keeps its own context.
+  ASSERT_GT(e.inspect_query_value("<script>alert(1)</script>", InspectOptions{}, f), 0);
+  EXPECT_NE(f.items[0].context, "base64");
+}
+
 TEST(InspectionEngine, DetectorNames) {
   for (int i = 0; i < 8; ++i) {
     auto d = static_cast<Detector>(i);
