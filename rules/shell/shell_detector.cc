@@ -478,10 +478,12 @@ class Analyzer {
     size_t nwords = 0;
     int redirect = 0;  // 0 none, 1 pending target, 2 here-string
     Word w;
+    bool seen_word = false;  // a word came before the current separator
     while (!found_) {
       Tok t = next(&w);
       if (found_) break;
       if (t == Tok::kWord) {
+        seen_word = true;
         if (redirect != 0) {
           check_redirect(w, redirect, nwords > 0 ? &words[0] : nullptr);
           redirect = 0;
@@ -531,6 +533,13 @@ class Analyzer {
             : t == Tok::kNewline                       ? Sep::kSoft
             : t == Tok::kClose || t == Tok::kGluedOpen ? Sep::kNone
                                                        : Sep::kWeak;
+      // "|echo VULN", "& dir": an input that opens with a separator only makes sense appended
+      // to a command line (prose does not start with '|', ';' or '&'), so what follows it counts
+      // as surely as after "&&".
+      if (whole_command && !seen_word && (sep == Sep::kPipe || sep == Sep::kWeak)) {
+        sep = Sep::kStrong;
+      }
+      seen_word = true;
       glued = t != Tok::kOpen && pos_ < s_.size() && !is_blank(s_[pos_]);
       if (t == Tok::kOpen) sep = Sep::kWeak;
     }
@@ -1267,6 +1276,8 @@ constexpr bool is_plain_word_byte(unsigned char c) {
 // when words[0] is neither IF, sleep nor a prefix word (compared case-insensitively, a superset),
 // nothing fires. A word longer than kMaxWord is truncated, and its prefix cannot equal those.
 bool shell_may_fire_on_words(std::string_view s) {
+  if (size_t nul = s.find('\0'); nul != std::string_view::npos)
+    s = s.substr(0, nul);  // as detect_shell
   size_t i = 0;
   for (char c : s) {
     if (!is_plain_word_byte(static_cast<unsigned char>(c))) return true;
@@ -1368,6 +1379,8 @@ bool word_may_name_command(std::string_view w) {
 // the strong / weak lists or, lower-cased, the cmd.exe list (after dropping ".exe"), or an
 // anchored path. word_may_name_command() accepts every word that could play any of those roles.
 bool shell_may_fire_on_commands(std::string_view s) {
+  if (size_t nul = s.find('\0'); nul != std::string_view::npos)
+    s = s.substr(0, nul);  // as detect_shell
   for (char c : s) {
     switch (c) {
       case '$':
@@ -1401,6 +1414,9 @@ bool shell_may_fire_on_commands(std::string_view s) {
 }
 
 std::optional<Finding> detect_shell(std::string_view decoded) {
+  // system(), popen() and execve() take C strings: the command ends at the first NUL (";id%00").
+  if (size_t nul = decoded.find('\0'); nul != std::string_view::npos)
+    decoded = decoded.substr(0, nul);
   if (auto f = standalone_constructs(decoded)) return f;
   {
     Analyzer bare(decoded, "bare", 0);

@@ -34,7 +34,9 @@ TEST(PathShellCorpus, DetectionAndFalsePositiveRates) {
   // excess is documented label noise (see the scorer output).
   const std::map<std::string, double> max_fp = {
       {"aikido-zen/benign-path.txt", 8.0},    // "/etc/config": same shape as attack "/etc/app"
-      {"coreruleset/benign-shell.txt", 3.3},  // "tar -xzf /var/www/x /etc", ";vi -c:\!pwd"...
+      // "tar -xzf /var/www/x /etc", ";vi -c:\!pwd", ";vi dddd silent\\ \!whoami" (vim runs
+      // the shell command after '!')...
+      {"coreruleset/benign-shell.txt", 3.7},
       {"fortunes-prose/benign-generic.txt", 0.2},
   };
   for (const auto& s : scores) {
