@@ -1,5 +1,7 @@
 #include "rules/inputs/xml_tokenizer.h"
 
+#include <array>
+
 namespace portcullis::rules {
 namespace {
 
@@ -7,11 +9,14 @@ namespace {
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // Where a Name ends. Lenient on purpose (no NameStartChar check): the tokenizer finds values,
-// it does not validate documents; anything odd in a name still ends up inspected.
-bool ends_name(char c) {
-  return is_space(c) || c == '/' || c == '>' || c == '<' || c == '=' || c == '"' || c == '\'' ||
-         c == '?' || c == '&';
-}
+// it does not validate documents; anything odd in a name still ends up inspected. A table: this
+// runs for every byte of every element and attribute name.
+constexpr auto kEndsName = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char c : std::string_view(" \t\r\n/><=\"'?&")) t[c] = true;
+  return t;
+}();
+bool ends_name(char c) { return kEndsName[static_cast<unsigned char>(c)]; }
 
 bool starts_with_at(std::string_view s, size_t at, std::string_view prefix) {
   return s.size() - at >= prefix.size() && s.compare(at, prefix.size(), prefix) == 0;
