@@ -15,6 +15,7 @@
 #include "rules/inputs/extractor.h"
 #include "rules/inputs/xml_tokenizer.h"
 #include "rules/inspect/engine.h"
+#include "rules/inspect/location_pattern.h"
 
 // Counts heap allocations so a test can prove the hot path allocates nothing after warm-up.
 // (GCC cannot see that the replaced operator new is malloc-based.)
@@ -173,6 +174,16 @@ TEST(XmlExtract, ClassifiesXmlContentTypes) {
     EXPECT_NE(classify_body(t).kind, BodyKind::kXml) << t;
   }
   EXPECT_EQ(input_source_name(InputSource::kXml), "body.xml");
+}
+
+// Exclusions and custom-rule inputs name XML inputs with the same globs as JSON ones.
+TEST(XmlExtract, LocationPatternsMatchXmlLocations) {
+  EXPECT_TRUE(glob_match("body.xml:*", "body.xml:/Envelope/Body/login/user"));
+  EXPECT_TRUE(glob_match("body.xml:/Envelope/Body/*", "body.xml:/Envelope/Body/login@id"));
+  EXPECT_TRUE(glob_match("*@id", "body.xml:/Envelope/Body/login@id"));
+  EXPECT_TRUE(glob_match("body.xml:doctype", "body.xml:doctype"));
+  EXPECT_FALSE(glob_match("body.xml:/Envelope/Header/*", "body.xml:/Envelope/Body/login/user"));
+  EXPECT_FALSE(glob_match("body.json:*", "body.xml:/a"));
 }
 
 TEST(XmlExtract, BodyDispatchesXml) {
