@@ -132,9 +132,13 @@ SegKind classify(std::string_view seg) {
   }
   if (other == 0 && dots + wild == 0) return SegKind::kSkip;
   if (other == 0 && wild == 0 && dots == 1) return SegKind::kDot;
-  // Wildcards alone stand for ".." only as a two-character segment ("??", "*?"): a run of
-  // them is a comment banner ("/*****...") or a glob over names.
-  if (other == 0 && dots + wild >= 2 && (dots > 0 || wild == 2)) return SegKind::kParent;
+  // Wildcards alone stand for ".." only as a two-character segment with a '?' ("??", "*?"): a
+  // run of them is a comment banner ("/*****...") and "**" is the recursive glob of Ant,
+  // gitignore and Maven ("**/*Test.java").
+  if (other == 0 && dots + wild >= 2 &&
+      (dots > 0 || (wild == 2 && seg.find('?') != std::string_view::npos))) {
+    return SegKind::kParent;
+  }
   if (other == 0) return SegKind::kDot;
   return SegKind::kName;
 }
