@@ -113,9 +113,14 @@ std::optional<Finding> detect_xml_injection(std::string_view in) {
       }
     }
   }
-  // A namespace declaration of XInclude on any element.
+  // A namespace declaration of XInclude or XSLT on any element: in an XML body the element names
+  // are not inputs, but the declaration's value (`xmlns:xsl="..."`) is, and a stylesheet the
+  // server runs reaches extension functions (Xalan, Saxon: Runtime.exec) and the file system.
   if (in.find("http://www.w3.org/2001/XInclude") != std::string_view::npos) {
     return make_finding(Detector::kGeneric, "xml", "XInclude namespace", "XInclude");
+  }
+  if (in.find("http://www.w3.org/1999/XSL/Transform") != std::string_view::npos) {
+    return make_finding(Detector::kGeneric, "xml", "XSLT namespace", "XSL/Transform");
   }
   return std::nullopt;
 }
