@@ -458,6 +458,18 @@ bool cmd_exe_statement(const Word* words, size_t n) {
   return false;
 }
 
+// A Markdown code span stands apart from the words around it: blank (or an opening bracket,
+// quote or reST role) before the first backtick, blank or punctuation after the last. Injections
+// glue the substitution to a word ("www.example`whoami`.com", "pi``ng").
+bool span_delimited(std::string_view s, size_t open, size_t close) {
+  // (':' for reStructuredText roles: ":meth:`write`".)
+  const bool before =
+      open == 0 || is_blank(s[open - 1]) || std::strchr("([\"':", s[open - 1]) != nullptr;
+  const bool after = close + 1 >= s.size() || is_blank(s[close + 1]) ||
+                     std::strchr(".,;:)]!?'\"", s[close + 1]) != nullptr;
+  return before && after;
+}
+
 class Analyzer {
  public:
   Analyzer(std::string_view text, std::string_view ctx, int depth)
@@ -669,7 +681,7 @@ class Analyzer {
       // prose, an English-word command alone in backticks is a code span; with an argument only
       // a command line has (`cat /etc/passwd`, `ls -la`), a distinctive name (`id`), or as the
       // whole input (`echo`), it runs.
-      if (backticks_ && st == Strength::kWeak && !evidence && !quoted_arg && n == cmd + 1) return;
+      if (backticks_ && !evidence && !quoted_arg) return;
       flag("command substitution runs a command", name);
       return;
     }
@@ -1056,7 +1068,8 @@ class Analyzer {
       return;
     }
     w->has_subst = true;
-    nested(s_.substr(pos_ + 1, end - pos_ - 1), depth_ == 0 && !whole_text(pos_, end));
+    nested(s_.substr(pos_ + 1, end - pos_ - 1),
+           depth_ == 0 && !whole_text(pos_, end) && span_delimited(s_, pos_, end));
     pos_ = end + 1;
   }
 
@@ -1200,7 +1213,8 @@ std::optional<Finding> double_quote_context(std::string_view s) {
         end = s.find('`', i + 1);
         if (end == std::string_view::npos) continue;
         Analyzer body(s.substr(i + 1, end - i - 1), "double-quote", 1);
-        if (s.find_first_not_of(" \t") != i || s.find_last_not_of(" \t") != end) {
+        if ((s.find_first_not_of(" \t") != i || s.find_last_not_of(" \t") != end) &&
+            span_delimited(s, i, end)) {
           body.set_backticks();
         }
         if (auto f = body.run(false, true)) return f;
