@@ -26,26 +26,6 @@ int64_t wall_us() {
   return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-std::string_view type_name(AuditSinkType t) {
-  switch (t) {
-    case AuditSinkType::kStdout:
-      return "stdout";
-    case AuditSinkType::kFile:
-      return "file";
-    case AuditSinkType::kSyslogUdp:
-      return "syslog_udp";
-    case AuditSinkType::kSyslogTcp:
-      return "syslog_tcp";
-    case AuditSinkType::kSyslogTls:
-      return "syslog_tls";
-    case AuditSinkType::kHttp:
-      return "http";
-    case AuditSinkType::kSlack:
-      return "slack";
-  }
-  return "unknown";
-}
-
 // Default priorities (docs/audit-events.md "Priorities"), first match wins.
 struct DefaultRule {
   std::string_view glob;
@@ -148,7 +128,7 @@ Result<std::unique_ptr<Auditor>> Auditor::create(const config::AuditConfig& cfg,
     }
     SinkRunner::Options ro;
     ro.name = s.name;
-    ro.type = std::string(type_name(s.type));
+    ro.type = std::string(config::audit_sink_type_name(s.type));
     ro.min_priority = s.min_priority;
     ro.actions = s.actions;
     ro.batch_max = s.batch_max;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,27 @@ enum class AuditSinkType : uint8_t {
   kHttp,       // batches POSTed to `url` (ndjson | elasticsearch | splunk)
   kSlack,      // Slack-compatible incoming webhook, aggregated alerts
 };
+
+// The `type:` spelling of a sink type (config files, to_yaml, audit reports).
+constexpr std::string_view audit_sink_type_name(AuditSinkType t) {
+  switch (t) {
+    case AuditSinkType::kStdout:
+      return "stdout";
+    case AuditSinkType::kFile:
+      return "file";
+    case AuditSinkType::kSyslogUdp:
+      return "syslog_udp";
+    case AuditSinkType::kSyslogTcp:
+      return "syslog_tcp";
+    case AuditSinkType::kSyslogTls:
+      return "syslog_tls";
+    case AuditSinkType::kHttp:
+      return "http";
+    case AuditSinkType::kSlack:
+      return "slack";
+  }
+  return "unknown";
+}
 enum class AuditHttpFormat : uint8_t { kNdjson, kElasticBulk, kSplunkHec };
 // When the spool fsyncs: never (page cache only), batch (once per writer batch), always (each
 // event). "batch" loses at most one batch (<= 10 ms of events) on a power cut.

@@ -58,26 +58,6 @@ std::string facility_text(uint8_t f) {
   return "local0";  // not reachable from a loaded config
 }
 
-std::string_view sink_type_text(AuditSinkType t) {
-  switch (t) {
-    case AuditSinkType::kStdout:
-      return "stdout";
-    case AuditSinkType::kFile:
-      return "file";
-    case AuditSinkType::kSyslogUdp:
-      return "syslog_udp";
-    case AuditSinkType::kSyslogTcp:
-      return "syslog_tcp";
-    case AuditSinkType::kSyslogTls:
-      return "syslog_tls";
-    case AuditSinkType::kHttp:
-      return "http";
-    case AuditSinkType::kSlack:
-      return "slack";
-  }
-  return "stdout";
-}
-
 std::string_view format_text(AuditHttpFormat f) {
   switch (f) {
     case AuditHttpFormat::kNdjson:
@@ -409,7 +389,7 @@ void write_sink(Writer& w, const AuditSinkConfig& s) {
   YAML::Emitter& out = w.raw();
   out << YAML::BeginMap;
   w.text("name", s.name);
-  w.word("type", sink_type_text(s.type));
+  w.word("type", audit_sink_type_name(s.type));
   // Always explicit: a slack sink without min_priority defaults to P1, not P3.
   w.word("min_priority", priority_text(s.min_priority));
   w.list("actions", s.actions);

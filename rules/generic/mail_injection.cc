@@ -2,24 +2,16 @@
 
 #include <array>
 
+#include "rules/base/ascii.h"
+
 namespace portcullis::rules {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && iequals(s.substr(0, p.size()), p);
-}
+using ascii::iequals;
+using ascii::is_alpha;
+using ascii::is_digit;
+using ascii::istarts_with;
+using ascii::lower;
 
 bool all_digits(std::string_view v) {
   if (v.empty() || v.size() > 10) return false;
