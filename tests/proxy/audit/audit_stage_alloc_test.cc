@@ -3,50 +3,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <filesystem>
-#include <new>
 
 #include "proxy/audit/audit_stage.h"
 #include "proxy/audit/auditor.h"
-
-namespace {
-// Only the calling thread counts: the Auditor's own threads (writer, sinks) start and allocate in
-// the background, and the claim is about the request path, i.e. the thread that builds events.
-thread_local bool g_counting = false;
-std::atomic<uint64_t> g_allocs{0};
-}  // namespace
-
-// Replaced for this whole test binary: forwards to malloc, counts while g_counting is set on the
-// calling thread.
-void* operator new(size_t n) {
-  if (g_counting) g_allocs.fetch_add(1);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-// Every form of new/delete that could pair with one another is replaced, so memory from any of
-// them (e.g. simdjson's nothrow new inside its shared library) goes back through free().
-// Otherwise AddressSanitizer reports an alloc-dealloc mismatch (its own new vs our delete).
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  if (g_counting) g_allocs.fetch_add(1);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](size_t n) {
-  if (g_counting) g_allocs.fetch_add(1);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n, const std::nothrow_t&) noexcept {
-  if (g_counting) g_allocs.fetch_add(1);
-  return std::malloc(n == 0 ? 1 : n);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+#include "tests/support/alloc_counter.h"
 
 namespace portcullis::audit {
 namespace {
@@ -81,11 +42,11 @@ TEST(AuditStageAllocation, BuildingAnEventWithARedactedExcerptDoesNotAllocate) {
 
   Event ev;
   ASSERT_TRUE(stage.build_event(ctx, ev));  // warm-up (first-use statics)
-  g_allocs = 0;
-  g_counting = true;
+  // Only the calling thread counts: the Auditor's own threads (writer, sinks) allocate in the
+  // background; the claim is about the thread that builds events (the request path).
+  const uint64_t before = portcullis::testing::thread_allocation_count();
   for (int i = 0; i < 100; ++i) (void)stage.build_event(ctx, ev);
-  g_counting = false;
-  EXPECT_EQ(g_allocs.load(), 0u);
+  EXPECT_EQ(portcullis::testing::thread_allocation_count() - before, 0u);
 
   EXPECT_EQ(ev.action.view(), "inspection.sqli_tautology_in_query_parameter");
   EXPECT_EQ(ev.excerpt.view(), "password=[REDACTED]&x=[REDACTED]&id=1' O");

@@ -96,8 +96,9 @@ TEST(Extractor, JsonKeysAndStringLeavesWithPaths) {
                                       "body.json:$where", "body.json:ok"}));
   // A key carries its full path from the root (prototype pollution walks it).
   for (const Seen& s : c.seen) {
-    if (s.is_key && s.raw == "k")
+    if (s.is_key && s.raw == "k") {
       EXPECT_EQ(s.path, (std::vector<std::string>{"user", "tags", "k"}));
+    }
   }
 }
 

@@ -3,11 +3,8 @@
 // engine: XML attacks fire, benign documents (data/benign_xml/) do not.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,22 +13,7 @@
 #include "rules/inputs/xml_tokenizer.h"
 #include "rules/inspect/engine.h"
 #include "rules/inspect/location_pattern.h"
-
-// Counts heap allocations so a test can prove the hot path allocates nothing after warm-up.
-// (GCC cannot see that the replaced operator new is malloc-based.)
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
-void* operator new(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
+#include "tests/support/alloc_counter.h"
 
 namespace portcullis::rules {
 namespace {
@@ -474,13 +456,13 @@ TEST(XmlExtract, NoAllocationAfterWarmUp) {
     (void)x.xml(doc, false, sink);
     (void)x.xml(joined, false, sink);
   }
-  const uint64_t before = g_allocations.load();
+  const uint64_t before = portcullis::testing::allocation_count();
   for (int i = 0; i < 100; ++i) {
     x.reset({});
     (void)x.xml(doc, false, sink);
     (void)x.xml(joined, false, sink);
   }
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(portcullis::testing::allocation_count() - before, 0u);
   EXPECT_GT(sink.n, 0u);
 }
 

@@ -3,25 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <new>
 #include <thread>
 #include <vector>
 
 #include "rules/ratelimit/hash.h"
-
-// Counts heap allocations in this test binary, to prove the table's hot path allocates nothing.
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
+#include "tests/support/alloc_counter.h"
 
 namespace portcullis::ratelimit {
 namespace {
@@ -103,7 +89,7 @@ TEST(GcraTable, FloodOfDistinctKeysKeepsMemoryFixedAndHotKeysLimited) {
     for (int i = 0; i < 20; ++i) allowed += table.check(key, p, now).allowed;
     ASSERT_EQ(allowed, 10);
   }
-  const uint64_t allocations_before = g_allocations.load();
+  const uint64_t allocations_before = portcullis::testing::allocation_count();
   uint64_t flood_allowed = 0, hot_allowed = 0;
   for (uint64_t i = 0; i < 1'000'000; ++i) {
     now += 1000;  // 1 us per request: the flood spans 1 s, far less than the hot keys' refill
@@ -114,7 +100,7 @@ TEST(GcraTable, FloodOfDistinctKeysKeepsMemoryFixedAndHotKeysLimited) {
       for (uint64_t h : hot) hot_allowed += table.check(h, p, now).allowed;
     }
   }
-  EXPECT_EQ(g_allocations.load(), allocations_before);
+  EXPECT_EQ(portcullis::testing::allocation_count(), allocations_before);
   EXPECT_EQ(table.memory_bytes(), memory);
   EXPECT_EQ(flood_allowed, 1'000'000u);  // every new key has a full bucket: that's per-key limiting
   EXPECT_EQ(hot_allowed, 0u);
