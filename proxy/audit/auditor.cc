@@ -361,10 +361,28 @@ void Auditor::render_metrics(std::string& out) const {
   out += "portcullis_audit_events_total " + std::to_string(emitted_.load()) + "\n";
   out += "# TYPE portcullis_audit_queue_dropped_total counter\n";
   out += "portcullis_audit_queue_dropped_total " + std::to_string(queue_dropped_.load()) + "\n";
+  out += "# TYPE portcullis_audit_queue_depth gauge\n";
   out += "portcullis_audit_queue_depth " + std::to_string(queue_.approx_size()) + "\n";
-  out += "# TYPE portcullis_audit_sink_sent_total counter\n";
-  out += "# TYPE portcullis_audit_delivery_latency_seconds histogram\n";
-  for (const auto& r : runners_) r->render_metrics(out);
+  // One group per family, each under its # TYPE line (Prometheus text format 0.0.4: the samples
+  // of a family must not be interleaved with another's, which per-sink blocks did).
+  using F = SinkRunner::Family;
+  static constexpr std::pair<F, const char*> kFamilies[] = {
+      {F::kSent, "portcullis_audit_sink_sent_total counter"},
+      {F::kSpooled, "portcullis_audit_sink_spooled_total counter"},
+      {F::kDropped, "portcullis_audit_sink_dropped_total counter"},
+      {F::kErrors, "portcullis_audit_sink_errors_total counter"},
+      {F::kQueued, "portcullis_audit_sink_queued gauge"},
+      {F::kSpoolBytes, "portcullis_audit_sink_spool_bytes gauge"},
+      {F::kCorrupt, "portcullis_audit_sink_spool_corrupt_total counter"},
+      {F::kLatency, "portcullis_audit_delivery_latency_seconds histogram"},
+  };
+  if (runners_.empty()) return;
+  for (const auto& [family, type] : kFamilies) {
+    out += "# TYPE ";
+    out += type;
+    out += '\n';
+    for (const auto& r : runners_) r->render_family(family, out);
+  }
 }
 
 }  // namespace portcullis::audit

@@ -228,23 +228,37 @@ size_t SinkRunner::backlog() const {
   return mem_.size() + spool_->pending();
 }
 
-void SinkRunner::render_metrics(std::string& out) const {
-  std::string l = "{sink=\"" + opts_.name + "\",type=\"" + opts_.type + "\"}";
-  out += "portcullis_audit_sink_sent_total" + l + " " + std::to_string(sent_.load()) + "\n";
-  out += "portcullis_audit_sink_spooled_total" + l + " " + std::to_string(spooled_.load()) + "\n";
-  out += "portcullis_audit_sink_dropped_total" + l + " " + std::to_string(dropped()) + "\n";
-  out += "portcullis_audit_sink_errors_total" + l + " " + std::to_string(errors_.load()) + "\n";
-  uint64_t corrupt = 0, spool_bytes = 0;
-  size_t queued = 0;
-  {
-    std::lock_guard<std::mutex> lk(mu_);
-    queued = mem_.size() + spool_->pending();
-    corrupt = spool_->corrupt_records();
-    spool_bytes = spool_->bytes();
+void SinkRunner::render_family(Family f, std::string& out) const {
+  const std::string l = "{sink=\"" + opts_.name + "\",type=\"" + opts_.type + "\"}";
+  auto sample = [&](const char* name, uint64_t v) {
+    out += name;
+    out += l;
+    out += ' ';
+    out += std::to_string(v);
+    out += '\n';
+  };
+  switch (f) {
+    case Family::kSent:
+      return sample("portcullis_audit_sink_sent_total", sent_.load());
+    case Family::kSpooled:
+      return sample("portcullis_audit_sink_spooled_total", spooled_.load());
+    case Family::kDropped:
+      return sample("portcullis_audit_sink_dropped_total", dropped());
+    case Family::kErrors:
+      return sample("portcullis_audit_sink_errors_total", errors_.load());
+    case Family::kQueued:
+    case Family::kSpoolBytes:
+    case Family::kCorrupt: {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (f == Family::kQueued)
+        return sample("portcullis_audit_sink_queued", mem_.size() + spool_->pending());
+      if (f == Family::kSpoolBytes)
+        return sample("portcullis_audit_sink_spool_bytes", spool_->bytes());
+      return sample("portcullis_audit_sink_spool_corrupt_total", spool_->corrupt_records());
+    }
+    case Family::kLatency:
+      break;
   }
-  out += "portcullis_audit_sink_queued" + l + " " + std::to_string(queued) + "\n";
-  out += "portcullis_audit_sink_spool_bytes" + l + " " + std::to_string(spool_bytes) + "\n";
-  out += "portcullis_audit_sink_spool_corrupt_total" + l + " " + std::to_string(corrupt) + "\n";
   std::string base = "portcullis_audit_delivery_latency_seconds_bucket{sink=\"" + opts_.name +
                      "\",type=\"" + opts_.type + "\",le=\"";
   uint64_t cum = 0;

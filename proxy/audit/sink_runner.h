@@ -52,7 +52,19 @@ class SinkRunner {
   void end_of_batch();   // writer thread: flush the spool (fsync policy)
   void reopen() { sink_->reopen(); }
 
-  void render_metrics(std::string& out) const;
+  // Prometheus text format wants every sample of a family in one group under its # TYPE line,
+  // so the Auditor renders family by family and each runner appends its sample(s) of one.
+  enum class Family {
+    kSent,
+    kSpooled,
+    kDropped,
+    kErrors,
+    kQueued,
+    kSpoolBytes,
+    kCorrupt,
+    kLatency
+  };
+  void render_family(Family f, std::string& out) const;
   uint64_t sent() const { return sent_.load(); }
   uint64_t dropped() const { return dropped_.load() + sink_->dropped(); }
   uint64_t spooled() const { return spooled_.load(); }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "proxy/audit/audit_stage.h"
@@ -144,6 +145,55 @@ TEST_F(AuditorTest, EveryEmittedEventReachesTheFileAndValidates) {
   EXPECT_NE(
       m.find("portcullis_audit_delivery_latency_seconds_count{sink=\"file\",type=\"file\"} 1000"),
       std::string::npos);
+}
+
+// Prometheus text format: every sample of a family sits in one group, after its only # TYPE line.
+// With two sinks, per-sink blocks used to interleave the families.
+TEST_F(AuditorTest, MetricFamiliesAreContiguousWithOneTypeLineEach) {
+  config::AuditConfig c = FileConfig();
+  config::AuditSinkConfig second = c.sinks[0];
+  second.name = "file2";
+  second.path = dir_ + "/events2.json";
+  c.sinks.push_back(second);
+  auto a = Auditor::create(c, config::no_env());
+  ASSERT_TRUE(a.ok()) << a.error().reason;
+  std::string m;
+  a.value()->render_metrics(m);
+  a.value()->stop();
+  auto family_of = [](std::string name) {
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      const std::string sfx = suffix;
+      if (name.size() > sfx.size() &&
+          name.compare(name.size() - sfx.size(), sfx.size(), sfx) == 0 &&
+          name.find("latency") != std::string::npos) {
+        return name.substr(0, name.size() - sfx.size());
+      }
+    }
+    return name;
+  };
+  std::set<std::string> closed, typed;
+  std::string current;
+  std::istringstream in(m);
+  size_t samples = 0;
+  for (std::string line; std::getline(in, line);) {
+    std::string family;
+    if (line.rfind("# TYPE ", 0) == 0) {
+      family = line.substr(7, line.find(' ', 7) - 7);
+      EXPECT_TRUE(typed.insert(family).second) << "second # TYPE for " << family << "\n" << m;
+    } else {
+      family = family_of(line.substr(0, line.find_first_of("{ ")));
+      ++samples;
+    }
+    if (family != current) {
+      EXPECT_EQ(closed.count(family), 0u) << family << " is split into two groups\n" << m;
+      if (!current.empty()) closed.insert(current);
+      current = family;
+    }
+  }
+  EXPECT_GT(samples, 20u);
+  EXPECT_NE(m.find("portcullis_audit_sink_sent_total{sink=\"file2\",type=\"file\"} 0"),
+            std::string::npos)
+      << m;
 }
 
 TEST_F(AuditorTest, MinPriorityAndActionFilter) {
