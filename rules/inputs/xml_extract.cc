@@ -159,6 +159,22 @@ struct XmlWalker {
     }
     x.xml_stack_.push_back({name, static_cast<uint32_t>(x.loc_.size())});
     append_segment(x.loc_, '/', local_name(name));
+    // xml2js-style parsers turn element names into object keys (CVE-2023-0842: <__proto__>), so
+    // a name the prototype-pollution check can fire on is also a key input with its element
+    // path. Only such names: the check fires on nothing else, and every name as an input would
+    // double the inputs of an ordinary document.
+    if (local_name(name).find("proto") != std::string_view::npos) {
+      x.path_.clear();
+      for (const Extractor::XmlFrame& f : x.xml_stack_) x.path_.push_back(local_name(f.name));
+      Input in;
+      in.source = InputSource::kXml;
+      in.is_key = true;
+      in.location = x.loc_;
+      in.raw = local_name(name);
+      in.key_path = x.path_;
+      in.detectors = detector_bit(Detector::kProto);
+      if (!x.emit(in, r, sink)) stop = true;
+    }
   }
 
   // False when the end tag does not match the open element (WFC: Element Type Match).

@@ -386,6 +386,14 @@ TEST(XmlExtract, AttacksInXmlBodiesFire) {
       "parse=\"text\"/></r>");
   EXPECT_TRUE(fired(xinclude, "generic", "body.xml:/r@xmlns:xi")) << describe(xinclude);
 
+  // xml2js turns element names into keys (CVE-2023-0842).
+  auto proto = inspect_xml("<a><__proto__><isAdmin>true</isAdmin></__proto__></a>");
+  EXPECT_TRUE(fired(proto, "proto", "body.xml:/a/__proto__")) << describe(proto);
+  auto ctor = inspect_xml("<a><constructor><prototype><x>1</x></prototype></constructor></a>");
+  EXPECT_TRUE(fired(ctor, "proto", "body.xml:/a/constructor/prototype")) << describe(ctor);
+  EXPECT_TRUE(
+      inspect_xml("<cfg><protocol>https</protocol><prototype>v2</prototype></cfg>").empty());
+
   auto ssrf = inspect_xml("<hook><url>http://169.254.169.254/latest/meta-data/</url></hook>");
   EXPECT_TRUE(fired(ssrf, "ssrf", "body.xml:/hook/url")) << describe(ssrf);
 
