@@ -765,7 +765,9 @@ bool Connection::release_held_body(bool complete) {
   // A chunked body read whole is forwarded with the exact length: simpler framing for the origin.
   serialize_head(rs_->held_req, chunked && complete, n);
   rs_->ctx.head = nullptr;
-  if (!start_upstream(false)) return false;
+  // Head and held body in one write (writev): one syscall fewer per POST than sending the head
+  // on its own first.
+  if (!start_upstream(false, /*queue_head=*/true)) return false;
   evbuffer* out = upstream_->out;
   if (chunked && !complete) {
     add_chunk_header(out, n);
@@ -782,7 +784,7 @@ bool Connection::release_held_body(bool complete) {
   return true;
 }
 
-bool Connection::start_upstream(bool fresh_only) {
+bool Connection::start_upstream(bool fresh_only, bool queue_head) {
   const Runtime& rt = *runtime_;
   const sockaddr* addr = reinterpret_cast<const sockaddr*>(&rt.origin_addr);
   uint64_t key = origin_key_of(addr, rt.origin_addr_len);
@@ -811,7 +813,11 @@ bool Connection::start_upstream(bool fresh_only) {
   // A pooled connection's read event stays armed: only its timer changes (the idle timeout goes;
   // the response timeout starts once the request is complete). A fresh one arms on connect.
   if (upstream_->connected) upstream_arm_read(upstream_, 0);
-  send_bytes(rs_->replay_head.data(), rs_->replay_head.size());
+  if (queue_head) {
+    evbuffer_add(upstream_->out, rs_->replay_head.data(), rs_->replay_head.size());
+  } else {
+    send_bytes(rs_->replay_head.data(), rs_->replay_head.size());
+  }
   return true;
 }
 

@@ -103,7 +103,9 @@ class Connection {
   void process_head(const http::RequestHead& head);
   void after_head_verdict(const http::RequestHead& head, pipeline::Verdict v, bool head_in_input);
   void stash_head(const http::RequestHead& head);
-  bool start_upstream(bool fresh_only);
+  // Takes a pooled or new origin connection and sends the request head; with `queue_head` the
+  // head is only queued, so the caller's body leaves with it in one write.
+  bool start_upstream(bool fresh_only, bool queue_head = false);
   void serialize_head(const http::RequestHead& head, bool override_length = false,
                       uint64_t length = 0);
   bool release_held_body(bool complete);
