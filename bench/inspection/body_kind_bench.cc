@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "proxy/http/request_parser.h"
+#include "bench/inspection/parsed_request.h"
 #include "proxy/stages/inspection/inspection_stage.h"
 
 namespace {
@@ -45,24 +45,19 @@ std::string soap_order() {
 void BM_InspectOrderBody(benchmark::State& state) {
   const bool xml = state.range(0) == 1;
   const std::string body = xml ? soap_order() : json_order();
-  const std::string raw =
+  const portcullis::bench::ParsedRequest req(
       std::string("POST /api/orders HTTP/1.1\r\nHost: shop.example\r\n") +
       "Content-Type: " + (xml ? "text/xml; charset=utf-8" : "application/json") +
-      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  portcullis::http::Header headers[32];
-  portcullis::http::RequestHead head;
-  portcullis::http::ParseError err;
-  portcullis::http::ParseLimits limits;
-  if (portcullis::http::parse_request(raw, limits, headers, 32, head, err) !=
-      portcullis::http::ParseStatus::kComplete) {
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  if (!req.ok) {
     state.SkipWithError("parse");
     return;
   }
   auto stage = portcullis::stages::InspectionStage::create({});
-  std::string_view b = std::string_view(raw).substr(head.head_bytes);
+  const std::string_view b = req.body();
   for (auto _ : state) {
     portcullis::pipeline::RequestContext ctx;
-    ctx.head = &head;
+    ctx.head = &req.head;
     auto v = (*stage)->on_body_chunk(ctx, b, true);
     benchmark::DoNotOptimize(v);
     if (ctx.total_detections != 0) state.SkipWithError("benign body flagged");

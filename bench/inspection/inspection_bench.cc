@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/inspection/parsed_request.h"
 #include "proxy/http/request_parser.h"
 #include "proxy/stages/inspection/inspection_stage.h"
 
@@ -25,35 +26,30 @@ std::string json_body() {
 
 void BM_InspectTypicalRequest(benchmark::State& state) {
   const std::string body = json_body();
-  const std::string raw =
+  const portcullis::bench::ParsedRequest req(
       "POST /api/orders?page=2&sort=desc&q=red+shoes&lang=en&utm_source=news&utm_medium=email"
       "&ref=home&size=42&color=red&session=abc123 HTTP/1.1\r\nHost: shop.example\r\n"
       "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\nReferer: "
       "https://shop.example/\r\n"
       "Cookie: sid=0123456789abcdef; theme=dark\r\nContent-Type: application/json\r\n"
       "Content-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
-  portcullis::http::Header headers[32];
-  portcullis::http::RequestHead head;
-  portcullis::http::ParseError err;
-  portcullis::http::ParseLimits limits;
-  if (portcullis::http::parse_request(raw, limits, headers, 32, head, err) !=
-      portcullis::http::ParseStatus::kComplete) {
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  if (!req.ok) {
     state.SkipWithError("parse");
     return;
   }
   auto stage = portcullis::stages::InspectionStage::create({});
-  std::string_view b = std::string_view(raw).substr(head.head_bytes);
+  const std::string_view b = req.body();
   for (auto _ : state) {
     portcullis::pipeline::RequestContext ctx;
-    ctx.head = &head;
+    ctx.head = &req.head;
     auto v1 = (*stage)->on_request_head(ctx);
     auto v2 = (*stage)->on_body_chunk(ctx, b, true);
     benchmark::DoNotOptimize(v1);
     benchmark::DoNotOptimize(v2);
     if (ctx.total_detections != 0) state.SkipWithError("benign request flagged");
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * raw.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * req.raw.size()));
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_InspectTypicalRequest);
