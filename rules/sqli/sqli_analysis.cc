@@ -124,6 +124,7 @@ class Parser {
     return lit.size() >= 2 && (lit[lit.size() - 2] == ' ' || lit[lit.size() - 2] == '\t');
   }
   bool statement_is_strong(size_t j, bool strict) const;
+  bool from_clause_continues(size_t j) const;
 
   const SqlTokenList& list_;
   bool quoted_;
@@ -197,8 +198,25 @@ bool Parser::select_is_strong(size_t j, bool strict) const {
   }
   for (size_t m = k; m < n_; ++m) {
     if (is(at(m), T::kSemicolon)) return true;
-    if (word(at(m), "FROM") && is_operand(at(m + 1))) return true;
+    if (word(at(m), "FROM") && is_operand(at(m + 1)) && from_clause_continues(m + 2)) return true;
   }
+  return false;
+}
+
+// j: the token after "FROM <table>". A statement goes on with what a FROM clause allows (the end,
+// ';', ',', '.', an alias, a join or clause keyword); "SELECT * FROM users is how you'd query
+// it" goes on with prose, which no database parses.
+bool Parser::from_clause_continues(size_t j) const {
+  auto clause_go_on = [&](const SqlToken* t) {
+    return t == nullptr || t->type == T::kSemicolon || t->type == T::kComma || t->type == T::kDot ||
+           t->type == T::kRParen || t->type == T::kUnion || t->type == T::kKeyword ||
+           t->type == T::kLParen;
+  };
+  const SqlToken* t = at(j);
+  if (clause_go_on(t)) return true;
+  // An alias: "FROM users u WHERE ...", "FROM users AS u".
+  if (t->type == T::kBareword || t->keyword == K::kAs)
+    return clause_go_on(at(j + 1)) || is(at(j + 1), T::kBareword);
   return false;
 }
 
