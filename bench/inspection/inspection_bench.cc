@@ -2,7 +2,7 @@
 // through the InspectionStage exactly as the pipeline calls it.
 #include <benchmark/benchmark.h>
 
-#include <array>
+#include <deque>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -94,27 +94,21 @@ std::string mix_request(int which) {
 }
 
 void inspect_requests(benchmark::State& state, std::initializer_list<int> which) {
-  std::vector<std::string> raws;
-  for (int w : which) raws.push_back(mix_request(w));
-  std::vector<portcullis::http::RequestHead> heads(raws.size());
-  std::vector<std::array<portcullis::http::Header, 32>> headers(raws.size());
-  for (size_t i = 0; i < raws.size(); ++i) {
-    portcullis::http::ParseError err;
-    portcullis::http::ParseLimits limits;
-    if (portcullis::http::parse_request(raws[i], limits, headers[i].data(), 32, heads[i], err) !=
-        portcullis::http::ParseStatus::kComplete) {
+  std::deque<portcullis::bench::ParsedRequest> reqs;  // deque: elements never move
+  for (int w : which) {
+    if (!reqs.emplace_back(mix_request(w)).ok) {
       state.SkipWithError("parse");
       return;
     }
   }
   auto stage = portcullis::stages::InspectionStage::create({});
   for (auto _ : state) {
-    for (size_t i = 0; i < raws.size(); ++i) {
+    for (const portcullis::bench::ParsedRequest& req : reqs) {
       portcullis::pipeline::RequestContext ctx;
-      ctx.head = &heads[i];
+      ctx.head = &req.head;
       auto v1 = (*stage)->on_request_head(ctx);
       benchmark::DoNotOptimize(v1);
-      std::string_view body = std::string_view(raws[i]).substr(heads[i].head_bytes);
+      std::string_view body = req.body();
       if (!body.empty()) {
         auto v2 = (*stage)->on_body_chunk(ctx, body, true);
         benchmark::DoNotOptimize(v2);
@@ -122,7 +116,7 @@ void inspect_requests(benchmark::State& state, std::initializer_list<int> which)
       if (ctx.total_detections != 0) state.SkipWithError("benign request flagged");
     }
   }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * raws.size()));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * reqs.size()));
 }
 
 // Per-request time of the compare "+mix" rows: CPU time / 3.
@@ -142,19 +136,13 @@ BENCHMARK(BM_InspectCompareBrowserGet);
 // above measures a repeat visitor and this one the full cost of a new user agent.
 void BM_InspectCompareBrowserGetNewUserAgent(benchmark::State& state) {
   constexpr int kAgents = 1024;
-  std::vector<std::string> raws;
-  std::vector<portcullis::http::RequestHead> heads(kAgents);
-  std::vector<std::array<portcullis::http::Header, 32>> headers(kAgents);
+  std::deque<portcullis::bench::ParsedRequest> reqs;  // deque: elements never move
   const std::string base = mix_request(3);
   const size_t at = base.find("Chrome/124.0");
   for (int i = 0; i < kAgents; ++i) {
-    raws.push_back(base.substr(0, at) + "Chrome/124.0." + std::to_string(i) + base.substr(at + 12));
-  }
-  for (int i = 0; i < kAgents; ++i) {
-    portcullis::http::ParseError err;
-    portcullis::http::ParseLimits limits;
-    if (portcullis::http::parse_request(raws[i], limits, headers[i].data(), 32, heads[i], err) !=
-        portcullis::http::ParseStatus::kComplete) {
+    if (!reqs.emplace_back(base.substr(0, at) + "Chrome/124.0." + std::to_string(i) +
+                           base.substr(at + 12))
+             .ok) {
       state.SkipWithError("parse");
       return;
     }
@@ -163,7 +151,7 @@ void BM_InspectCompareBrowserGetNewUserAgent(benchmark::State& state) {
   int i = 0;
   for (auto _ : state) {
     portcullis::pipeline::RequestContext ctx;
-    ctx.head = &heads[i];
+    ctx.head = &reqs[i].head;
     auto v = (*stage)->on_request_head(ctx);
     benchmark::DoNotOptimize(v);
     if (ctx.total_detections != 0) state.SkipWithError("benign request flagged");

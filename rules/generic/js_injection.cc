@@ -91,29 +91,18 @@ bool is_server_capability(std::string_view raw) {
   return false;
 }
 
-// A capability name spelled inside a string literal (`"alert"`): ASCII letters only, compared
-// lower-cased like identifiers; escapes are not decoded (a name needing them is not matched).
-bool is_capability_spelling(std::string_view raw) {
-  char buf[16];
-  if (raw.empty() || raw.size() > sizeof(buf)) return false;
+// A member name spelled inside a string literal (`"alert"`), lower-cased like identifiers, for
+// the name lists above (ASCII letters and '_' only; escapes are not decoded, so a name needing
+// them is not matched). Empty when it cannot be such a name.
+std::string_view member_spelling(std::string_view raw, char (&buf)[16]) {
+  if (raw.empty() || raw.size() > sizeof(buf)) return {};
   for (size_t i = 0; i < raw.size(); ++i) {
     char c = raw[i];
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
+    if (!((c >= 'a' && c <= 'z') || c == '_')) return {};
     buf[i] = c;
   }
-  return is_capability(std::string_view(buf, raw.size()));
-}
-
-bool is_sensitive_spelling(std::string_view raw) {
-  char buf[16];
-  if (raw.empty() || raw.size() > sizeof(buf)) return false;
-  for (size_t i = 0; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    buf[i] = c;
-  }
-  return is_sensitive_member(std::string_view(buf, raw.size()));
+  return std::string_view(buf, raw.size());
 }
 
 struct Shape {
@@ -235,11 +224,12 @@ Shape analyse(std::string_view code, char quote) {
     const bool string_member = tok.kind == TokKind::kString && !tok.unterminated && have_prev &&
                                prev.is_punct("[") && tok.text.size() >= 2;
     if (string_member) {
-      const std::string_view name = tok.text.substr(1, tok.text.size() - 2);
-      if (is_capability_spelling(name)) chain_has_capability = true;
+      char buf[16];
+      const std::string_view name = member_spelling(tok.text.substr(1, tok.text.size() - 2), buf);
+      if (is_capability(name)) chain_has_capability = true;
       // `(document)["cookie"]`: a sensitive member of a browser global spelled as a string is
       // already the obfuscated access.
-      if (chain_root && is_sensitive_spelling(name)) {
+      if (chain_root && is_sensitive_member(name)) {
         chain_has_capability = true;
         s.capability = true;
       }

@@ -458,6 +458,9 @@ bool cmd_exe_statement(const Word* words, size_t n) {
   return false;
 }
 
+// system(), popen() and execve() take C strings: the command ends at the first NUL (";id%00").
+std::string_view up_to_nul(std::string_view s) { return s.substr(0, s.find('\0')); }
+
 // A Markdown code span stands apart from the words around it: blank (or an opening bracket,
 // quote or reST role) before the first backtick, blank or punctuation after the last. Injections
 // glue the substitution to a word ("www.example`whoami`.com", "pi``ng").
@@ -1290,8 +1293,7 @@ constexpr bool is_plain_word_byte(unsigned char c) {
 // when words[0] is neither IF, sleep nor a prefix word (compared case-insensitively, a superset),
 // nothing fires. A word longer than kMaxWord is truncated, and its prefix cannot equal those.
 bool shell_may_fire_on_words(std::string_view s) {
-  if (size_t nul = s.find('\0'); nul != std::string_view::npos)
-    s = s.substr(0, nul);  // as detect_shell
+  s = up_to_nul(s);  // as detect_shell() reads it
   size_t i = 0;
   for (char c : s) {
     if (!is_plain_word_byte(static_cast<unsigned char>(c))) return true;
@@ -1393,8 +1395,7 @@ bool word_may_name_command(std::string_view w) {
 // the strong / weak lists or, lower-cased, the cmd.exe list (after dropping ".exe"), or an
 // anchored path. word_may_name_command() accepts every word that could play any of those roles.
 bool shell_may_fire_on_commands(std::string_view s) {
-  if (size_t nul = s.find('\0'); nul != std::string_view::npos)
-    s = s.substr(0, nul);  // as detect_shell
+  s = up_to_nul(s);  // as detect_shell() reads it
   for (char c : s) {
     switch (c) {
       case '$':
@@ -1428,9 +1429,7 @@ bool shell_may_fire_on_commands(std::string_view s) {
 }
 
 std::optional<Finding> detect_shell(std::string_view decoded) {
-  // system(), popen() and execve() take C strings: the command ends at the first NUL (";id%00").
-  if (size_t nul = decoded.find('\0'); nul != std::string_view::npos)
-    decoded = decoded.substr(0, nul);
+  decoded = up_to_nul(decoded);
   if (auto f = standalone_constructs(decoded)) return f;
   {
     Analyzer bare(decoded, "bare", 0);

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "rules/base/ascii.h"
+
 namespace portcullis::rules::html {
 namespace {
 
@@ -19,12 +21,7 @@ constexpr std::array<Named, 24> kNamed = {{
     {"grave", '`'}, {"lbrace", '{'}, {"rbrace", '}'},   {"nbsp", ' '},
 }};
 
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using ascii::hex_value;
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -40,7 +37,7 @@ bool decode_reference(std::string_view v, size_t i, unsigned& cp, size_t& len) {
     size_t digits_start = j;
     unsigned value = 0;
     while (j < v.size()) {
-      int d = hex ? hexval(v[j]) : (v[j] >= '0' && v[j] <= '9' ? v[j] - '0' : -1);
+      int d = hex ? hex_value(v[j]) : (v[j] >= '0' && v[j] <= '9' ? v[j] - '0' : -1);
       if (d < 0) break;
       if (value < 0x110000) value = value * (hex ? 16 : 10) + static_cast<unsigned>(d);
       ++j;
@@ -247,8 +244,8 @@ bool dangerous_css_pass(std::string_view css, bool strings) {
       // next character literally. `\28` is '(' and `e\xpression` is `expression`.
       int cp = 0, digits = 0, d;
       DecodedChars save = it;
-      while (digits < 6 && (d = it.next()) >= 0 && hexval(static_cast<char>(d)) >= 0) {
-        cp = cp * 16 + hexval(static_cast<char>(d));
+      while (digits < 6 && (d = it.next()) >= 0 && hex_value(static_cast<char>(d)) >= 0) {
+        cp = cp * 16 + hex_value(static_cast<char>(d));
         ++digits;
         save = it;
       }

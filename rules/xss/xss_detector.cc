@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "rules/base/ascii.h"
 #include "rules/generic/js_injection.h"
 #include "rules/generic/template_injection.h"
 #include "rules/xss/attr_value.h"
@@ -299,12 +300,7 @@ std::optional<Finding> scan_raw(std::string_view in) {
 
 }  // namespace
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using ascii::hex_value;
 
 // Evaluates the JavaScript string-literal escapes of `in` into `out` (ECMA-262 sec. 12.9.4:
 // \xHH, \uHHHH, \u{H..}, \n \t \r \b \f \v \0, a line continuation, and `\c` for any
@@ -319,24 +315,24 @@ size_t js_unescape(std::string_view in, char* out, size_t cap) {
     }
     char e = in[++i];
     int cp = -1;
-    if (e == 'x' && i + 2 < in.size() && hex_digit(in[i + 1]) >= 0 && hex_digit(in[i + 2]) >= 0) {
-      cp = hex_digit(in[i + 1]) * 16 + hex_digit(in[i + 2]);
+    if (e == 'x' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+      cp = hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]);
       i += 2;
     } else if (e == 'u' && i + 1 < in.size() && in[i + 1] == '{') {
       size_t k = i + 2;
       cp = 0;
-      while (k < in.size() && hex_digit(in[k]) >= 0 && cp <= 0x10FFFF)
-        cp = cp * 16 + hex_digit(in[k++]);
+      while (k < in.size() && hex_value(in[k]) >= 0 && cp <= 0x10FFFF)
+        cp = cp * 16 + hex_value(in[k++]);
       if (k < in.size() && in[k] == '}' && k > i + 2) {
         i = k;
       } else {
         cp = 'u';
       }
-    } else if (e == 'u' && i + 4 < in.size() && hex_digit(in[i + 1]) >= 0 &&
-               hex_digit(in[i + 2]) >= 0 && hex_digit(in[i + 3]) >= 0 &&
-               hex_digit(in[i + 4]) >= 0) {
-      cp = ((hex_digit(in[i + 1]) * 16 + hex_digit(in[i + 2])) * 16 + hex_digit(in[i + 3])) * 16 +
-           hex_digit(in[i + 4]);
+    } else if (e == 'u' && i + 4 < in.size() && hex_value(in[i + 1]) >= 0 &&
+               hex_value(in[i + 2]) >= 0 && hex_value(in[i + 3]) >= 0 &&
+               hex_value(in[i + 4]) >= 0) {
+      cp = ((hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])) * 16 + hex_value(in[i + 3])) * 16 +
+           hex_value(in[i + 4]);
       i += 4;
     } else if (e == '\n' || e == '\r') {
       continue;  // line continuation

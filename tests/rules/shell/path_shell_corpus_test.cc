@@ -33,7 +33,7 @@ TEST(PathShellCorpus, DetectionAndFalsePositiveRates) {
   // Maximum false positives (any detector) per benign file, where above the 1% target the
   // excess is documented label noise (see the scorer output).
   const std::map<std::string, double> max_fp = {
-      {"aikido-zen/benign-path.txt", 8.0},    // "/etc/config": same shape as attack "/etc/app"
+      {"aikido-zen/benign-path.txt", 8.0},  // "/etc/config": same shape as attack "/etc/app"
       // "tar -xzf /var/www/x /etc", ";vi -c:\!pwd", ";vi dddd silent\\ \!whoami" (vim runs
       // the shell command after '!')...
       {"coreruleset/benign-shell.txt", 3.7},
